@@ -1,0 +1,319 @@
+//! The compiler: one pass over the verified bytecode, one emitter per
+//! instruction (`gen_*`).  Most instructions call their generated helper
+//! (Python/bjit_cases.c.h); a short list runs natively (see Doc/design.md,
+//! "Native instructions").
+
+use dynasmrt::DynamicLabel;
+
+use crate::bytecode::{self, Code, Instr};
+use crate::codemem::{CodeBlock, MemError};
+use crate::consts::Consts;
+use crate::generated::opcodes as op;
+use crate::x64::Asm;
+use crate::Refusal;
+
+/// What the compiler needs to know about one code object.
+pub struct Input<'a> {
+    /// Address of `_PyCode_CODE(co)`: machine code compares next_instr
+    /// values against addresses in it.
+    pub code_addr: u64,
+    pub code: &'a [u16],
+    pub nlocalsplus: u32,
+    pub stacksize: u32,
+    pub consts: &'a [u64],
+    pub exceptiontable: &'a [u8],
+    /// Address of the code object's `_PyBJIT_CodeState.instr_ok` byte.
+    pub instr_ok_addr: u64,
+    /// False in unit tests: objects and helpers are not real.
+    pub live: bool,
+}
+
+/// Machine code for one code object and its entry table.
+pub struct Compiled {
+    pub block: Option<CodeBlock>,
+    /// Code unit -> absolute machine address (0: no entry).
+    pub entries: Box<[usize]>,
+    /// Code unit -> expected stack pointer, as an offset from the frame.
+    pub sp_offsets: Box<[i32]>,
+    pub code_bytes: usize,
+}
+
+/// Addresses inside the never-freed trampoline.
+#[derive(Clone, Copy)]
+pub struct Stubs {
+    pub call_then_exit: u64,
+}
+
+struct Gen<'a> {
+    asm: Asm,
+    input: &'a Input<'a>,
+    code: &'a Code,
+    labels: Vec<DynamicLabel>,
+    exit: DynamicLabel,
+    dynamic: DynamicLabel,
+    stubs: Stubs,
+}
+
+impl Gen<'_> {
+    fn c(&self) -> &Consts {
+        &self.asm.c
+    }
+
+    fn addr(&self, unit: u32) -> u64 {
+        self.input.code_addr + 2 * u64::from(unit)
+    }
+
+    fn label_at(&self, unit: i64) -> Option<DynamicLabel> {
+        let k = *self.code.index_of.get(usize::try_from(unit).ok()?)?;
+        k.map(|k| self.labels[k as usize])
+    }
+
+    fn helper_for(&self, opcode: u8) -> Option<u64> {
+        if op::FLAGS[opcode as usize] & op::HAS_HELPER == 0 {
+            return None;
+        }
+        if !self.input.live {
+            return Some(0xdead_0000 + u64::from(opcode));
+        }
+        // SAFETY: `helpers` is the address of `_PyBJIT_Helpers[256]`.
+        let f = unsafe { *((self.c().helpers as *const u64).add(opcode as usize)) };
+        (f != 0).then_some(f)
+    }
+
+    /// The helper to run `ins`: its own, or the generic instruction's.
+    fn helper(&self, ins: &Instr) -> Option<(u8, u64)> {
+        self.helper_for(ins.opcode)
+            .map(|h| (ins.opcode, h))
+            .or_else(|| self.helper_for(ins.base).map(|h| (ins.base, h)))
+    }
+
+    fn is_immortal(&self, obj: u64) -> bool {
+        if !self.input.live {
+            return false;
+        }
+        // SAFETY: a live constant of the code object.
+        let low = unsafe { *((obj as *const u8).offset(self.c().ob_refcnt as isize) as *const i32) };
+        low < 0
+    }
+
+    fn gen_instr(&mut self, k: usize) -> Result<(), Refusal> {
+        let ins = self.code.instrs[k];
+        let Some(depth) = self.code.depth[k] else { return Ok(()) };
+        let nl = self.input.nlocalsplus;
+        let this = self.addr(ins.at);
+        match ins.opcode {
+            op::NOP => {}
+            op::LOAD_FAST => self.gen_load_fast(ins.oparg, depth),
+            op::LOAD_FAST_LOAD_FAST => {
+                self.gen_load_fast(ins.oparg >> 4, depth);
+                self.gen_load_fast(ins.oparg & 15, depth + 1);
+            }
+            op::LOAD_CONST => {
+                let obj = *self.input.consts.get(ins.oparg as usize).ok_or(Refusal::BadBytecode)?;
+                self.asm.load_imm(obj);
+                if !self.is_immortal(obj) {
+                    self.asm.incref_rax();
+                }
+                self.asm.store_stack(depth, nl);
+            }
+            op::STORE_FAST => {
+                self.check_local(ins.oparg)?;
+                // Store first, then drop the old value: its __del__ may look.
+                self.asm.load_stack(depth - 1, nl);
+                self.asm.swap_local(ins.oparg);
+                self.asm.decref(true, true, this);
+            }
+            op::POP_TOP => {
+                self.asm.load_stack(depth - 1, nl);
+                self.asm.decref(false, false, this);
+            }
+            op::POP_JUMP_IF_TRUE | op::POP_JUMP_IF_FALSE => {
+                // The operand is a bool (immortal): compare, no decref.
+                let target = self.label_at(i64::from(ins.next) + i64::from(ins.oparg)).ok_or(Refusal::BadJump)?;
+                let py_true = self.c().py_true;
+                self.asm.load_stack(depth - 1, nl);
+                self.asm.branch_if_rax(py_true, ins.opcode == op::POP_JUMP_IF_TRUE, target);
+            }
+            op::JUMP_FORWARD | op::JUMP_BACKWARD_NO_INTERRUPT => {
+                let to = if ins.opcode == op::JUMP_FORWARD {
+                    i64::from(ins.next) + i64::from(ins.oparg)
+                } else {
+                    i64::from(ins.next) - i64::from(ins.oparg)
+                };
+                let target = self.label_at(to).ok_or(Refusal::BadJump)?;
+                self.asm.jump(target);
+                return Ok(());
+            }
+            op::JUMP_BACKWARD => {
+                // Poll the eval breaker as the interpreter does; the helper
+                // handles a pending event.
+                let target = self.label_at(i64::from(ins.next) - i64::from(ins.oparg)).ok_or(Refusal::BadJump)?;
+                self.asm.jump_unless_eval_breaker(target);
+                self.gen_helper_call(&ins, depth)?;
+                return Ok(());
+            }
+            _ => {
+                self.gen_helper_call(&ins, depth)?;
+                return Ok(());
+            }
+        }
+        Ok(())
+    }
+
+    fn check_local(&self, i: u32) -> Result<(), Refusal> {
+        if i >= self.input.nlocalsplus {
+            return Err(Refusal::BadBytecode);
+        }
+        Ok(())
+    }
+
+    fn gen_load_fast(&mut self, local: u32, depth: u32) {
+        self.asm.load_local(local);
+        self.asm.incref_rax();
+        self.asm.store_stack(depth, self.input.nlocalsplus);
+    }
+
+    /// Call the helper, then go where it says: a known successor, another
+    /// entry of this code object, or back to the eval loop.
+    fn gen_helper_call(&mut self, ins: &Instr, depth: u32) -> Result<(), Refusal> {
+        let nl = self.input.nlocalsplus;
+        let this = self.addr(ins.at);
+        let Some((opcode, helper)) = self.helper(ins) else {
+            let counter = self.c().counter_handback_unsupported;
+            let start = self.addr(ins.start);
+            self.asm.hand_back(start, depth, nl, counter, self.exit);
+            return Ok(());
+        };
+        if op::FLAGS[opcode as usize] & op::FRAME_EXIT != 0 {
+            self.asm.tail_call_helper(depth, nl, this, ins.oparg, helper, self.stubs.call_then_exit);
+            return Ok(());
+        }
+        self.asm.call_helper(depth, nl, this, ins.oparg, helper);
+        self.asm.exit_unless_next(self.exit);
+        if op::FLAGS[opcode as usize] & op::ESCAPES != 0 {
+            let counter = self.c().counter_handback_instrumentation;
+            self.asm.exit_if_byte_zero(self.input.instr_ok_addr, counter, self.exit);
+        }
+        for (target, _) in bytecode::successors(ins, depth)? {
+            if let Some(l) = self.label_at(target) {
+                let addr = self.addr(target as u32);
+                self.asm.jump_if_next_is(addr, l);
+            }
+        }
+        self.asm.jump(self.dynamic);
+        Ok(())
+    }
+}
+
+/// Compiles one code object.
+pub fn compile(input: &Input, consts: &Consts, stubs: Stubs) -> Result<Compiled, Refusal> {
+    let n = input.code.len();
+    if n == 0 || n > (1 << 24) {
+        return Err(Refusal::TooLarge);
+    }
+    let code = bytecode::verify(input.code, input.stacksize, input.exceptiontable)?;
+    let mut entries = vec![0usize; n].into_boxed_slice();
+    let mut sp_offsets = vec![-1i32; n].into_boxed_slice();
+    let mut asm = Asm::new(consts);
+    let labels = (0..code.instrs.len()).map(|_| asm.new_label()).collect();
+    let exit = asm.new_label();
+    let dynamic = asm.new_label();
+    let mut g = Gen { asm, input, code: &code, labels, exit, dynamic, stubs };
+    let mut offsets = Vec::with_capacity(code.instrs.len());
+    for k in 0..code.instrs.len() {
+        let l = g.labels[k];
+        g.asm.bind(l);
+        offsets.push(g.asm.offset());
+        g.gen_instr(k)?;
+    }
+    // Falling off the last instruction cannot happen: verify() refused it.
+    g.asm.bind(exit);
+    g.asm.exit();
+    g.asm.bind(dynamic);
+    let counter = g.c().counter_handback_no_entry;
+    g.asm.dynamic_dispatch(
+        input.code_addr,
+        n as u32,
+        entries.as_ptr() as u64,
+        sp_offsets.as_ptr() as u64,
+        counter,
+        exit,
+    );
+    let bytes = g.asm.finish().map_err(|_| Refusal::Assembler)?;
+    let code_bytes = bytes.len();
+    let block = if input.live {
+        let block = CodeBlock::new(bytes.len(), |p| {
+            // SAFETY: the block is at least bytes.len() long and writable.
+            unsafe { std::ptr::copy_nonoverlapping(bytes.as_ptr(), p, bytes.len()) };
+            Ok(())
+        })
+        .map_err(|e| if e == MemError::Cap { Refusal::MemoryCap } else { Refusal::NoMemory })?;
+        Some(block)
+    } else {
+        None
+    };
+    let base = block.as_ref().map_or(0, |b| b.addr());
+    for (k, ins) in code.instrs.iter().enumerate() {
+        if let Some(d) = code.depth[k] {
+            entries[ins.start as usize] = base + offsets[k];
+            sp_offsets[ins.start as usize] = consts.frame_localsplus + 8 * (input.nlocalsplus + d) as i32;
+        }
+    }
+    Ok(Compiled { block, entries, sp_offsets, code_bytes })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn unit(opcode: u8, arg: u8) -> u16 {
+        u16::from(opcode) | (u16::from(arg) << 8)
+    }
+
+    fn input<'a>(code: &'a [u16], consts: &'a [u64]) -> Input<'a> {
+        Input {
+            code_addr: 0x10_0000,
+            code,
+            nlocalsplus: 2,
+            stacksize: 4,
+            consts,
+            exceptiontable: &[],
+            instr_ok_addr: 0x20_0000,
+            live: false,
+        }
+    }
+
+    #[test]
+    fn every_reachable_instruction_gets_an_entry() {
+        let code = [
+            unit(op::RESUME, 0),
+            unit(op::LOAD_FAST, 0),
+            unit(op::LOAD_FAST, 1),
+            unit(op::BINARY_OP, 0),
+            0,
+            unit(op::RETURN_VALUE, 0),
+        ];
+        let out = compile(&input(&code, &[]), &Consts::fake(), Stubs { call_then_exit: 0x30_0000 }).unwrap();
+        let starts = [0usize, 1, 2, 3, 5];
+        for (i, e) in out.entries.iter().enumerate() {
+            assert_eq!(starts.contains(&i), *e != 0 || i == 0, "unit {i}");
+        }
+        assert_eq!(out.sp_offsets[3], 72 + 8 * (2 + 2));
+        assert_eq!(out.sp_offsets[4], -1);
+        assert!(out.code_bytes > 0);
+    }
+
+    #[test]
+    fn bad_local_index_is_refused() {
+        let code = [unit(op::LOAD_CONST, 0), unit(op::STORE_FAST, 9), unit(op::RETURN_CONST, 0)];
+        let err = compile(&input(&code, &[0x1000]), &Consts::fake(), Stubs { call_then_exit: 0 }).err();
+        assert_eq!(err, Some(Refusal::BadBytecode));
+    }
+
+    #[test]
+    fn const_index_out_of_range_is_refused() {
+        let code = [unit(op::LOAD_CONST, 3), unit(op::RETURN_VALUE, 0)];
+        let err = compile(&input(&code, &[0x1000]), &Consts::fake(), Stubs { call_then_exit: 0 }).err();
+        assert_eq!(err, Some(Refusal::BadBytecode));
+    }
+}

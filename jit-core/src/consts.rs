@@ -1,0 +1,131 @@
+//! CPython's struct offsets and constants, read at start-up from the table
+//! that `Python/bjit.c` compiles with the interpreter's own flags.  Nothing
+//! here is a hand-copied layout; `cargo test` uses [`Consts::fake`].
+
+use std::collections::HashMap;
+use std::ffi::CStr;
+
+/// One row of the C table: `{name, value}`.
+#[repr(C)]
+pub struct BjitConst {
+    pub name: *const std::os::raw::c_char,
+    pub value: i64,
+}
+
+/// The values the compiler uses, by name.
+#[derive(Clone, Debug)]
+pub struct Consts {
+    pub frame_localsplus: i32,
+    pub frame_instr_ptr: i32,
+    pub tstate_eval_breaker: i32,
+    pub eval_events_mask: i64,
+    pub ob_refcnt: i32,
+    pub ref_debug: bool,
+    pub py_none: u64,
+    pub py_true: u64,
+    pub py_false: u64,
+    pub fn_dealloc: u64,
+    pub fn_incref: u64,
+    pub fn_decref: u64,
+    pub helpers: u64,
+    pub counter_handback_instrumentation: u64,
+    pub counter_handback_no_entry: u64,
+    pub counter_handback_unsupported: u64,
+    pub codestate_instr_ok: i32,
+}
+
+/// The version of the table's contract; bumped when names change.
+pub const ABI_VERSION: i64 = 1;
+
+impl Consts {
+    /// Reads the table; `Err` names the first missing or bad entry.
+    ///
+    /// # Safety
+    /// `table` must point to `n` rows whose names are C strings.
+    pub unsafe fn from_table(table: *const BjitConst, n: usize) -> Result<Consts, String> {
+        let mut map = HashMap::new();
+        for i in 0..n {
+            let row = &*table.add(i);
+            let name = CStr::from_ptr(row.name).to_string_lossy().into_owned();
+            map.insert(name, row.value);
+        }
+        Self::from_map(&map)
+    }
+
+    fn from_map(map: &HashMap<String, i64>) -> Result<Consts, String> {
+        let get = |name: &str| map.get(name).copied().ok_or_else(|| format!("missing constant {name}"));
+        if get("abi_version")? != ABI_VERSION {
+            return Err("constant table version mismatch".into());
+        }
+        if get("sizeof_pointer")? != 8 || get("sizeof_codeunit")? != 2 {
+            return Err("unsupported pointer or code unit size".into());
+        }
+        let off = |name: &str| -> Result<i32, String> {
+            i32::try_from(get(name)?).map_err(|_| format!("offset {name} out of range"))
+        };
+        Ok(Consts {
+            frame_localsplus: off("frame.localsplus")?,
+            frame_instr_ptr: off("frame.instr_ptr")?,
+            tstate_eval_breaker: off("tstate.eval_breaker")?,
+            eval_events_mask: get("eval_events_mask")?,
+            ob_refcnt: off("object.ob_refcnt")?,
+            ref_debug: get("ref_debug")? != 0,
+            py_none: get("Py_None")? as u64,
+            py_true: get("Py_True")? as u64,
+            py_false: get("Py_False")? as u64,
+            fn_dealloc: get("fn._Py_Dealloc")? as u64,
+            fn_incref: get("fn.Py_IncRef")? as u64,
+            fn_decref: get("fn.Py_DecRef")? as u64,
+            helpers: get("helpers")? as u64,
+            counter_handback_instrumentation: get("counter.handback_instrumentation")? as u64,
+            counter_handback_no_entry: get("counter.handback_no_entry")? as u64,
+            counter_handback_unsupported: get("counter.handback_unsupported")? as u64,
+            codestate_instr_ok: off("codestate.instr_ok")?,
+        })
+    }
+
+    /// A stand-in for unit tests: plausible offsets, fake addresses.
+    pub fn fake() -> Consts {
+        Consts {
+            frame_localsplus: 72,
+            frame_instr_ptr: 56,
+            tstate_eval_breaker: 24,
+            eval_events_mask: 0xff,
+            ob_refcnt: 0,
+            ref_debug: false,
+            py_none: 0x1000,
+            py_true: 0x1010,
+            py_false: 0x1020,
+            fn_dealloc: 0x2000,
+            fn_incref: 0x2010,
+            fn_decref: 0x2020,
+            helpers: 0,
+            counter_handback_instrumentation: 0x3000,
+            counter_handback_no_entry: 0x3008,
+            counter_handback_unsupported: 0x3010,
+            codestate_instr_ok: 21,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn missing_entry_is_an_error() {
+        let mut map = HashMap::new();
+        map.insert("abi_version".to_string(), ABI_VERSION);
+        map.insert("sizeof_pointer".to_string(), 8);
+        map.insert("sizeof_codeunit".to_string(), 2);
+        let err = Consts::from_map(&map).unwrap_err();
+        assert!(err.contains("frame.localsplus"), "{err}");
+    }
+
+    #[test]
+    fn version_mismatch_is_an_error() {
+        let mut map = HashMap::new();
+        map.insert("abi_version".to_string(), ABI_VERSION + 1);
+        assert!(Consts::from_map(&map).unwrap_err().contains("version"));
+    }
+}

@@ -1,0 +1,261 @@
+//! jit-core: the Rust half of CPython's baseline JIT (`--enable-jit`).
+//!
+//! Modules, in the order data flows through them:
+//! - [`consts`]: CPython's offsets and constants, read at start-up;
+//! - [`bytecode`]: decoding and verification (stack depths, jumps);
+//! - [`compiler`]: one emitter per instruction;
+//! - [`x64`]: the architecture backend (dynasm-rs);
+//! - [`codemem`]: W^X executable memory;
+//! - this file: the C API used by `Python/bjit.c`.  Every exported
+//!   function catches panics: a failed compile means "interpret".
+
+pub mod bytecode;
+pub mod codemem;
+pub mod compiler;
+pub mod consts;
+pub mod generated;
+pub mod x64;
+
+use std::ffi::{c_char, c_void};
+use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::sync::OnceLock;
+
+use codemem::CodeBlock;
+use compiler::{Compiled, Stubs};
+use consts::{BjitConst, Consts};
+
+/// Why a code object was not compiled (reported by `sys._jit.stats()`).
+#[repr(i32)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Refusal {
+    Panic = 1,
+    NotInitialized = 2,
+    BadBytecode = 3,
+    Instrumented = 4,
+    StackDepth = 5,
+    BadJump = 6,
+    UnsupportedJump = 7,
+    ExceptionTable = 8,
+    NoMemory = 9,
+    MemoryCap = 10,
+    Assembler = 11,
+    TooLarge = 12,
+}
+
+impl Refusal {
+    pub const ALL: [Refusal; 12] = [
+        Refusal::Panic,
+        Refusal::NotInitialized,
+        Refusal::BadBytecode,
+        Refusal::Instrumented,
+        Refusal::StackDepth,
+        Refusal::BadJump,
+        Refusal::UnsupportedJump,
+        Refusal::ExceptionTable,
+        Refusal::NoMemory,
+        Refusal::MemoryCap,
+        Refusal::Assembler,
+        Refusal::TooLarge,
+    ];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Refusal::Panic => "panic",
+            Refusal::NotInitialized => "not_initialized",
+            Refusal::BadBytecode => "bad_bytecode",
+            Refusal::Instrumented => "instrumented",
+            Refusal::StackDepth => "stack_depth",
+            Refusal::BadJump => "bad_jump",
+            Refusal::UnsupportedJump => "unsupported_jump",
+            Refusal::ExceptionTable => "exception_table",
+            Refusal::NoMemory => "no_memory",
+            Refusal::MemoryCap => "memory_cap",
+            Refusal::Assembler => "assembler",
+            Refusal::TooLarge => "too_large",
+        }
+    }
+}
+
+struct Runtime {
+    consts: Consts,
+    _trampoline: CodeBlock,
+    enter: usize,
+    stubs: Stubs,
+}
+
+static RUNTIME: OnceLock<Runtime> = OnceLock::new();
+
+fn build_runtime(consts: Consts) -> Option<Runtime> {
+    let mut asm = x64::Asm::new(&consts);
+    asm.trampoline_enter();
+    let stub = asm.offset();
+    asm.call_rax_then_exit();
+    let bytes = asm.finish().ok()?;
+    let block = CodeBlock::new(bytes.len(), |p| {
+        // SAFETY: the block is writable and large enough.
+        unsafe { std::ptr::copy_nonoverlapping(bytes.as_ptr(), p, bytes.len()) };
+        Ok(())
+    })
+    .ok()?;
+    let base = block.addr();
+    Some(Runtime {
+        consts,
+        enter: base,
+        stubs: Stubs { call_then_exit: (base + stub) as u64 },
+        _trampoline: block,
+    })
+}
+
+/// What `Python/bjit.c` tells the compiler about a code object.
+#[repr(C)]
+pub struct BjitCodeInfo {
+    pub code: *const u16,
+    pub ncodeunits: u32,
+    pub nlocalsplus: u32,
+    pub stacksize: u32,
+    pub consts: *const *mut c_void,
+    pub nconsts: u32,
+    pub exceptiontable: *const u8,
+    pub exceptiontable_len: u32,
+    /// The code object's `_PyBJIT_CodeState`.
+    pub codestate: *mut c_void,
+}
+
+/// A compiled code object, as the C side sees it.
+#[repr(C)]
+pub struct BjitCompiled {
+    /// Owned by jit-core; release with `_PyBJIT_rs_free`.
+    pub handle: *mut c_void,
+    /// Code unit -> machine address, NULL where there is no entry.
+    pub entries: *const *const c_void,
+    pub code_bytes: usize,
+}
+
+/// Start-up: read the constant table and build the trampoline.
+/// Returns 0 on success, -1 if the JIT cannot run here.
+///
+/// # Safety
+/// `table` points to `n` valid rows.
+#[no_mangle]
+pub unsafe extern "C" fn _PyBJIT_rs_init(table: *const BjitConst, n: usize) -> i32 {
+    let r = catch_unwind(AssertUnwindSafe(|| {
+        if RUNTIME.get().is_some() {
+            return 0;
+        }
+        // Panics are caught and reported as refusals: stay quiet.
+        std::panic::set_hook(Box::new(|_| {}));
+        let Ok(consts) = Consts::from_table(table, n) else { return -1 };
+        match build_runtime(consts) {
+            Some(rt) => {
+                let _ = RUNTIME.set(rt);
+                0
+            }
+            None => -1,
+        }
+    }));
+    r.unwrap_or(-1)
+}
+
+/// Compile a code object.  Returns 0 and fills `out`, or a [`Refusal`].
+///
+/// # Safety
+/// `info` describes a live code object; `out` is writable.
+#[no_mangle]
+pub unsafe extern "C" fn _PyBJIT_rs_compile(info: *const BjitCodeInfo, out: *mut BjitCompiled) -> i32 {
+    let r = catch_unwind(AssertUnwindSafe(|| -> Result<(), Refusal> {
+        let rt = RUNTIME.get().ok_or(Refusal::NotInitialized)?;
+        let info = &*info;
+        let code = std::slice::from_raw_parts(info.code, info.ncodeunits as usize);
+        let consts = std::slice::from_raw_parts(info.consts as *const u64, info.nconsts as usize);
+        let table = if info.exceptiontable_len == 0 {
+            &[][..]
+        } else {
+            std::slice::from_raw_parts(info.exceptiontable, info.exceptiontable_len as usize)
+        };
+        let input = compiler::Input {
+            code_addr: info.code as u64,
+            code,
+            nlocalsplus: info.nlocalsplus,
+            stacksize: info.stacksize,
+            consts,
+            exceptiontable: table,
+            instr_ok_addr: info.codestate as u64 + rt.consts.codestate_instr_ok as u64,
+            live: true,
+        };
+        let compiled = compiler::compile(&input, &rt.consts, rt.stubs)?;
+        let boxed = Box::new(compiled);
+        *out = BjitCompiled {
+            entries: boxed.entries.as_ptr() as *const *const c_void,
+            code_bytes: boxed.code_bytes,
+            handle: Box::into_raw(boxed) as *mut c_void,
+        };
+        Ok(())
+    }));
+    match r {
+        Ok(Ok(())) => 0,
+        Ok(Err(reason)) => reason as i32,
+        Err(_) => Refusal::Panic as i32,
+    }
+}
+
+/// Free what `_PyBJIT_rs_compile` made.
+///
+/// # Safety
+/// `handle` came from `_PyBJIT_rs_compile` and no frame runs its code.
+#[no_mangle]
+pub unsafe extern "C" fn _PyBJIT_rs_free(handle: *mut c_void) {
+    if !handle.is_null() {
+        let _ = catch_unwind(AssertUnwindSafe(|| drop(Box::from_raw(handle as *mut Compiled))));
+    }
+}
+
+/// The address of the trampoline: `_PyBJIT_Result enter(tstate, frame, target)`.
+#[no_mangle]
+pub extern "C" fn _PyBJIT_rs_trampoline() -> *const c_void {
+    RUNTIME.get().map_or(std::ptr::null(), |rt| rt.enter as *const c_void)
+}
+
+/// A refusal's name, for `sys._jit.stats()`.
+#[no_mangle]
+pub extern "C" fn _PyBJIT_rs_refusal_name(reason: i32) -> *const c_char {
+    let name: &'static [u8] = match Refusal::ALL.iter().find(|r| **r as i32 == reason) {
+        Some(r) => match r {
+            Refusal::Panic => b"panic\0",
+            Refusal::NotInitialized => b"not_initialized\0",
+            Refusal::BadBytecode => b"bad_bytecode\0",
+            Refusal::Instrumented => b"instrumented\0",
+            Refusal::StackDepth => b"stack_depth\0",
+            Refusal::BadJump => b"bad_jump\0",
+            Refusal::UnsupportedJump => b"unsupported_jump\0",
+            Refusal::ExceptionTable => b"exception_table\0",
+            Refusal::NoMemory => b"no_memory\0",
+            Refusal::MemoryCap => b"memory_cap\0",
+            Refusal::Assembler => b"assembler\0",
+            Refusal::TooLarge => b"too_large\0",
+        },
+        None => b"other\0",
+    };
+    name.as_ptr() as *const c_char
+}
+
+/// Cap executable memory (bytes); compiles past it are refused.
+#[no_mangle]
+pub extern "C" fn _PyBJIT_rs_set_memory_cap(bytes: usize) {
+    codemem::set_cap(bytes);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::ffi::CStr;
+
+    #[test]
+    fn refusal_names_agree() {
+        for r in Refusal::ALL {
+            let c = unsafe { CStr::from_ptr(_PyBJIT_rs_refusal_name(r as i32)) };
+            assert_eq!(c.to_str().unwrap(), r.name());
+        }
+        let c = unsafe { CStr::from_ptr(_PyBJIT_rs_refusal_name(99)) };
+        assert_eq!(c.to_str().unwrap(), "other");
+    }
+}

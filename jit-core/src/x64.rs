@@ -1,0 +1,315 @@
+//! The x86-64 backend: every machine instruction the JIT emits is here.
+//!
+//! The native frame is fixed (one template for all compiled code):
+//! the trampoline pushes rbp (frame pointer kept) and the callee-saved
+//! registers, aligns the stack to 16 bytes, and pins
+//!   r12 = PyThreadState *tstate
+//!   r13 = _PyInterpreterFrame *frame
+//! Values live in the frame's value stack (`frame->localsplus`), so every
+//! instruction boundary is a valid entry.  A result travels in rax
+//! (next_instr) and rdx (stack pointer | kind), as `_PyBJIT_Result`.
+
+use dynasmrt::x64::X64Relocation;
+use dynasmrt::{dynasm, DynamicLabel, DynasmApi, DynasmLabelApi, VecAssembler};
+
+use crate::consts::Consts;
+
+pub struct Asm {
+    pub ops: VecAssembler<X64Relocation>,
+    pub c: Consts,
+}
+
+macro_rules! asm {
+    ($ops:expr; $($t:tt)*) => {
+        dynasm!($ops ; .arch x64 ; $($t)*)
+    };
+}
+
+impl Asm {
+    pub fn new(c: &Consts) -> Asm {
+        Asm { ops: VecAssembler::new(0), c: c.clone() }
+    }
+
+    pub fn offset(&self) -> usize {
+        self.ops.offset().0
+    }
+
+    pub fn new_label(&mut self) -> DynamicLabel {
+        self.ops.new_dynamic_label()
+    }
+
+    pub fn bind(&mut self, l: DynamicLabel) {
+        asm!(self.ops; =>l);
+    }
+
+    pub fn finish(self) -> Result<Vec<u8>, String> {
+        self.ops.finalize().map_err(|e| format!("{e:?}"))
+    }
+
+    /// Enter(tstate, frame, target): the only way into machine code.
+    pub fn trampoline_enter(&mut self) {
+        asm!(self.ops
+            ; push rbp
+            ; mov rbp, rsp
+            ; push rbx
+            ; push r12
+            ; push r13
+            ; push r14
+            ; push r15
+            ; sub rsp, 8
+            ; mov r12, rdi
+            ; mov r13, rsi
+            ; jmp rdx
+        );
+    }
+
+    /// Leave machine code with the result in rax:rdx.
+    pub fn exit(&mut self) {
+        asm!(self.ops
+            ; add rsp, 8
+            ; pop r15
+            ; pop r14
+            ; pop r13
+            ; pop r12
+            ; pop rbx
+            ; pop rbp
+            ; ret
+        );
+    }
+
+    /// Call the helper in rax (arguments already set), then leave.  Lives
+    /// in the never-freed trampoline: the helper may free the code that
+    /// jumped here.
+    pub fn call_rax_then_exit(&mut self) {
+        asm!(self.ops ; call rax);
+        self.exit();
+    }
+
+    fn sp_disp(&self, depth: u32, nlocals: u32) -> i32 {
+        self.c.frame_localsplus + 8 * (nlocals + depth) as i32
+    }
+
+    /// Load the helper arguments: (tstate, frame, sp, this_instr, oparg).
+    pub fn helper_args(&mut self, sp_disp: i32, this_instr: u64, oparg: u32) {
+        asm!(self.ops
+            ; mov rdi, r12
+            ; mov rsi, r13
+            ; lea rdx, [r13 + sp_disp]
+            ; mov rcx, QWORD this_instr as i64
+            ; mov r8d, oparg as i32
+        );
+    }
+
+    /// Call a helper; its result is left in rax:rdx.
+    pub fn call_helper(&mut self, depth: u32, nlocals: u32, this_instr: u64, oparg: u32, helper: u64) {
+        let disp = self.sp_disp(depth, nlocals);
+        self.helper_args(disp, this_instr, oparg);
+        asm!(self.ops
+            ; mov rax, QWORD helper as i64
+            ; call rax
+        );
+    }
+
+    /// Tail-call a frame-popping helper through the trampoline's stub.
+    pub fn tail_call_helper(&mut self, depth: u32, nlocals: u32, this_instr: u64, oparg: u32, helper: u64, stub: u64) {
+        let disp = self.sp_disp(depth, nlocals);
+        self.helper_args(disp, this_instr, oparg);
+        asm!(self.ops
+            ; mov rax, QWORD helper as i64
+            ; mov r9, QWORD stub as i64
+            ; jmp r9
+        );
+    }
+
+    /// Results other than "next instruction" go to the eval loop as they are.
+    pub fn exit_unless_next(&mut self, exit: DynamicLabel) {
+        asm!(self.ops
+            ; test dl, 7
+            ; jnz =>exit
+        );
+    }
+
+    /// If the byte at `addr` is zero, count and leave (rax:rdx unchanged).
+    pub fn exit_if_byte_zero(&mut self, addr: u64, counter: u64, exit: DynamicLabel) {
+        asm!(self.ops
+            ; mov rcx, QWORD addr as i64
+            ; cmp BYTE [rcx], 0
+            ; jne >ok
+            ; mov rcx, QWORD counter as i64
+            ; add QWORD [rcx], 1
+            ; jmp =>exit
+            ; ok:
+        );
+    }
+
+    /// Jump to `l` if rax (the returned next_instr) equals `addr`.
+    pub fn jump_if_next_is(&mut self, addr: u64, l: DynamicLabel) {
+        asm!(self.ops
+            ; mov rcx, QWORD addr as i64
+            ; cmp rax, rcx
+            ; je =>l
+        );
+    }
+
+    pub fn jump(&mut self, l: DynamicLabel) {
+        asm!(self.ops ; jmp =>l);
+    }
+
+    /// Continue at the entry of the code unit rax points to, if there is
+    /// one and the stack pointer in rdx is the one it expects; otherwise
+    /// hand the frame back to the interpreter there.
+    pub fn dynamic_dispatch(&mut self, code: u64, n: u32, entries: u64, sp_offsets: u64, counter: u64, exit: DynamicLabel) {
+        asm!(self.ops
+            ; mov rcx, rax
+            ; mov r8, QWORD code as i64
+            ; sub rcx, r8
+            ; shr rcx, 1
+            ; cmp rcx, n as i32
+            ; jae >miss
+            ; mov r8, QWORD entries as i64
+            ; mov r9, [r8 + rcx * 8]
+            ; test r9, r9
+            ; jz >miss
+            ; mov r8, QWORD sp_offsets as i64
+            ; movsxd r10, DWORD [r8 + rcx * 4]
+            ; add r10, r13
+            ; cmp r10, rdx
+            ; jne >miss
+            ; jmp r9
+            ; miss:
+            ; mov rcx, QWORD counter as i64
+            ; add QWORD [rcx], 1
+            ; jmp =>exit
+        );
+    }
+
+    /// Hand the frame back at `next_instr` with the stack at `depth`.
+    pub fn hand_back(&mut self, next_instr: u64, depth: u32, nlocals: u32, counter: u64, exit: DynamicLabel) {
+        let disp = self.sp_disp(depth, nlocals);
+        asm!(self.ops
+            ; mov rcx, QWORD counter as i64
+            ; add QWORD [rcx], 1
+            ; mov rax, QWORD next_instr as i64
+            ; lea rdx, [r13 + disp]
+            ; jmp =>exit
+        );
+    }
+
+    // ---- native instructions -------------------------------------------
+
+    /// rax = local `i`.
+    pub fn load_local(&mut self, i: u32) {
+        let disp = self.c.frame_localsplus + 8 * i as i32;
+        asm!(self.ops ; mov rax, [r13 + disp]);
+    }
+
+    /// Stack slot `depth` = rax.
+    pub fn store_stack(&mut self, depth: u32, nlocals: u32) {
+        let disp = self.sp_disp(depth, nlocals);
+        asm!(self.ops ; mov [r13 + disp], rax);
+    }
+
+    /// rax = stack slot `depth`.
+    pub fn load_stack(&mut self, depth: u32, nlocals: u32) {
+        let disp = self.sp_disp(depth, nlocals);
+        asm!(self.ops ; mov rax, [r13 + disp]);
+    }
+
+    pub fn load_imm(&mut self, value: u64) {
+        asm!(self.ops ; mov rax, QWORD value as i64);
+    }
+
+    /// Local `i` = rax; the old value goes to rcx.
+    pub fn swap_local(&mut self, i: u32) {
+        let disp = self.c.frame_localsplus + 8 * i as i32;
+        asm!(self.ops
+            ; mov rcx, [r13 + disp]
+            ; mov [r13 + disp], rax
+        );
+    }
+
+    /// Py_INCREF(rax); clobbers rcx (and caller-saved registers in debug).
+    pub fn incref_rax(&mut self) {
+        if self.c.ref_debug {
+            let f = self.c.fn_incref;
+            asm!(self.ops
+                ; push rax
+                ; push rax
+                ; mov rdi, rax
+                ; mov rax, QWORD f as i64
+                ; call rax
+                ; pop rax
+                ; pop rax
+            );
+            return;
+        }
+        let off = self.c.ob_refcnt;
+        // Immortal objects keep 0xFFFFFFFF in the low half: +1 wraps to 0.
+        asm!(self.ops
+            ; mov ecx, DWORD [rax + off]
+            ; add ecx, 1
+            ; je >done
+            ; mov DWORD [rax + off], ecx
+            ; done:
+        );
+    }
+
+    /// Py_DECREF(reg) for reg in {rax, rcx}, optionally NULL-tolerant.  Before
+    /// a deallocation (which can run any code) frame->instr_ptr is set to
+    /// `this_instr`.  Clobbers caller-saved registers.
+    pub fn decref(&mut self, use_rcx: bool, xdecref: bool, this_instr: u64) {
+        if use_rcx {
+            asm!(self.ops ; mov rax, rcx);
+        }
+        if xdecref {
+            asm!(self.ops ; test rax, rax ; jz >done);
+        }
+        let ip = self.c.frame_instr_ptr;
+        if self.c.ref_debug {
+            let f = self.c.fn_decref;
+            asm!(self.ops
+                ; mov rcx, QWORD this_instr as i64
+                ; mov [r13 + ip], rcx
+                ; mov rdi, rax
+                ; mov rax, QWORD f as i64
+                ; call rax
+            );
+        } else {
+            let off = self.c.ob_refcnt;
+            let f = self.c.fn_dealloc;
+            asm!(self.ops
+                ; cmp DWORD [rax + off], 0
+                ; jl >done
+                ; sub QWORD [rax + off], 1
+                ; jnz >done
+                ; mov rcx, QWORD this_instr as i64
+                ; mov [r13 + ip], rcx
+                ; mov rdi, rax
+                ; mov rax, QWORD f as i64
+                ; call rax
+            );
+        }
+        asm!(self.ops ; done:);
+    }
+
+    /// Jump to `l` if rax == value (or != value).
+    pub fn branch_if_rax(&mut self, value: u64, equal: bool, l: DynamicLabel) {
+        asm!(self.ops ; mov rcx, QWORD value as i64 ; cmp rax, rcx);
+        if equal {
+            asm!(self.ops ; je =>l);
+        } else {
+            asm!(self.ops ; jne =>l);
+        }
+    }
+
+    /// Jump to `l` unless an eval-breaker event is pending.
+    pub fn jump_unless_eval_breaker(&mut self, l: DynamicLabel) {
+        let off = self.c.tstate_eval_breaker;
+        let mask = self.c.eval_events_mask as i32;
+        asm!(self.ops
+            ; mov rax, [r12 + off]
+            ; test rax, mask
+            ; jz =>l
+        );
+    }
+}
