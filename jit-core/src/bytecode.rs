@@ -117,8 +117,10 @@ pub fn successors(ins: &Instr, depth: u32) -> Result<Vec<(i64, i64)>, Refusal> {
     let d = i64::from(depth);
     let next = i64::from(ins.next);
     let arg = i64::from(ins.oparg);
-    let popped = op::num_popped(ins.opcode, arg).ok_or(Refusal::BadBytecode)?;
-    let pushed = op::num_pushed(ins.opcode, arg).ok_or(Refusal::BadBytecode)?;
+    // The generic instruction's effect: specialized forms that push a frame
+    // (CALL_PY_EXACT_ARGS...) push their result only when the callee returns.
+    let popped = op::num_popped(ins.base, arg).ok_or(Refusal::BadBytecode)?;
+    let pushed = op::num_pushed(ins.base, arg).ok_or(Refusal::BadBytecode)?;
     let fall = (next, d - popped + pushed);
     Ok(match ins.base {
         op::RETURN_VALUE | op::RETURN_CONST | op::RAISE_VARARGS | op::RERAISE => vec![],
@@ -176,7 +178,7 @@ pub fn verify(code: &[u16], stacksize: u32, table: &[u8]) -> Result<Code, Refusa
     while let Some(k) = work.pop() {
         let ins = instrs[k];
         let d = depth[k].expect("queued instructions have a depth");
-        let popped = op::num_popped(ins.opcode, i64::from(ins.oparg)).ok_or(Refusal::BadBytecode)?;
+        let popped = op::num_popped(ins.base, i64::from(ins.oparg)).ok_or(Refusal::BadBytecode)?;
         if popped > i64::from(d) {
             return Err(Refusal::StackDepth);
         }

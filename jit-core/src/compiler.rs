@@ -121,11 +121,13 @@ impl Gen<'_> {
                 // Store first, then drop the old value: its __del__ may look.
                 self.asm.load_stack(depth - 1, nl);
                 self.asm.swap_local(ins.oparg);
-                self.asm.decref(true, true, this);
+                let check = self.after_dealloc(&ins, depth - 1);
+                self.asm.decref(true, true, this, check);
             }
             op::POP_TOP => {
                 self.asm.load_stack(depth - 1, nl);
-                self.asm.decref(false, false, this);
+                let check = self.after_dealloc(&ins, depth - 1);
+                self.asm.decref(false, false, this, check);
             }
             op::POP_JUMP_IF_TRUE | op::POP_JUMP_IF_FALSE => {
                 // The operand is a bool (immortal): compare, no decref.
@@ -160,6 +162,13 @@ impl Gen<'_> {
         Ok(())
     }
 
+    /// Where to hand the frame back if a deallocation in `ins` changed
+    /// instrumentation: the next instruction, with `depth` values.
+    fn after_dealloc(&self, ins: &Instr, depth: u32) -> (u64, u64, u64, u32, u32, DynamicLabel) {
+        let counter = self.c().counter_handback_instrumentation;
+        (self.input.instr_ok_addr, counter, self.addr(ins.next), depth, self.input.nlocalsplus, self.exit)
+    }
+
     fn check_local(&self, i: u32) -> Result<(), Refusal> {
         if i >= self.input.nlocalsplus {
             return Err(Refusal::BadBytecode);
@@ -190,10 +199,11 @@ impl Gen<'_> {
         }
         self.asm.call_helper(depth, nl, this, ins.oparg, helper);
         self.asm.exit_unless_next(self.exit);
-        if op::FLAGS[opcode as usize] & op::ESCAPES != 0 {
-            let counter = self.c().counter_handback_instrumentation;
-            self.asm.exit_if_byte_zero(self.input.instr_ok_addr, counter, self.exit);
-        }
+        // Any helper can change instrumentation (a decref can run __del__,
+        // RESUME instruments the code itself): the analyzer's "escapes"
+        // flag is not a safe guide, so check after every call.
+        let counter = self.c().counter_handback_instrumentation;
+        self.asm.exit_if_byte_zero(self.input.instr_ok_addr, counter, self.exit);
         for (target, _) in bytecode::successors(ins, depth)? {
             if let Some(l) = self.label_at(target) {
                 let addr = self.addr(target as u32);

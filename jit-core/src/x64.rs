@@ -257,7 +257,10 @@ impl Asm {
     /// Py_DECREF(reg) for reg in {rax, rcx}, optionally NULL-tolerant.  Before
     /// a deallocation (which can run any code) frame->instr_ptr is set to
     /// `this_instr`.  Clobbers caller-saved registers.
-    pub fn decref(&mut self, use_rcx: bool, xdecref: bool, this_instr: u64) {
+    /// After a deallocation (which may run `__del__` and switch on
+    /// tracing), `check` = (instr_ok address, counter, next_instr, stack
+    /// displacement, exit) hands the frame back at the next instruction.
+    pub fn decref(&mut self, use_rcx: bool, xdecref: bool, this_instr: u64, check: (u64, u64, u64, u32, u32, DynamicLabel)) {
         if use_rcx {
             asm!(self.ops ; mov rax, rcx);
         }
@@ -289,7 +292,19 @@ impl Asm {
                 ; call rax
             );
         }
-        asm!(self.ops ; done:);
+        let (ok, counter, next, depth, nlocals, exit) = check;
+        let disp = self.sp_disp(depth, nlocals);
+        asm!(self.ops
+            ; mov rcx, QWORD ok as i64
+            ; cmp BYTE [rcx], 0
+            ; jne >done
+            ; mov rcx, QWORD counter as i64
+            ; add QWORD [rcx], 1
+            ; mov rax, QWORD next as i64
+            ; lea rdx, [r13 + disp]
+            ; jmp =>exit
+            ; done:
+        );
     }
 
     /// Jump to `l` if rax == value (or != value).
