@@ -1,0 +1,214 @@
+"""The baseline JIT runs code as machine code, with the interpreter's results.
+
+Run with the JIT-enabled interpreter: build/python -m unittest discover tests
+"""
+
+import os
+import subprocess
+import sys
+import textwrap
+import unittest
+
+JIT = getattr(sys, "_jit", None)
+
+
+def run(code, *args, env=None):
+    """Run `code` in a child interpreter; return (returncode, stdout, stderr)."""
+    full_env = dict(os.environ)
+    for name in ("PYTHON_JIT", "PYTHON_JIT_THRESHOLD"):
+        full_env.pop(name, None)
+    full_env.update(env or {})
+    p = subprocess.run([sys.executable, *args, "-c", textwrap.dedent(code)],
+                       capture_output=True, text=True, env=full_env)
+    return p.returncode, p.stdout, p.stderr
+
+
+def compile_now(func):
+    """Compile `func` and its nested code; fail the test if refused."""
+    reason = JIT.compile(func)
+    if reason is not None:
+        raise AssertionError(f"{func.__qualname__} refused: {reason}")
+
+
+@unittest.skipIf(JIT is None, "needs an interpreter built with --enable-jit")
+class ControlsTest(unittest.TestCase):
+
+    def test_enabled_by_default(self):
+        rc, out, err = run("import sys; print(sys._jit.is_available(), sys._jit.is_enabled())")
+        self.assertEqual((rc, out.split()), (0, ["True", "True"]), err)
+
+    def test_env_and_xoption_turn_it_off(self):
+        code = "import sys; print(sys._jit.is_enabled())"
+        self.assertEqual(run(code, env={"PYTHON_JIT": "0"})[1].strip(), "False")
+        self.assertEqual(run(code, "-X", "jit=0")[1].strip(), "False")
+        # -X wins over the environment, as for other options.
+        self.assertEqual(run(code, "-X", "jit=1", env={"PYTHON_JIT": "0"})[1].strip(), "True")
+        # -E ignores PYTHON_* variables.
+        self.assertEqual(run(code, "-E", env={"PYTHON_JIT": "0"})[1].strip(), "True")
+
+    def test_bad_values_are_clear_errors(self):
+        for env, args in [({"PYTHON_JIT": "yes"}, ()), ((), ("-X", "jit=2")),
+                          ({"PYTHON_JIT_THRESHOLD": "-1"}, ()),
+                          ({"PYTHON_JIT_THRESHOLD": "lots"}, ()),
+                          ((), ("-X", "jit_threshold=1e3"))]:
+            with self.subTest(env=env, args=args):
+                rc, out, err = run("print('ran')", *args, env=dict(env))
+                self.assertNotEqual(rc, 0)
+                self.assertNotIn("ran", out)
+                self.assertIn("JIT", err)
+
+    def test_threshold_zero_compiles_on_first_run(self):
+        code = """
+            import sys
+            def f(): return 1
+            f()
+            print(sys._jit.is_compiled(f))
+        """
+        self.assertEqual(run(code, env={"PYTHON_JIT_THRESHOLD": "0"})[1].strip(), "True")
+        self.assertEqual(run(code, env={"PYTHON_JIT_THRESHOLD": "1000"})[1].strip(), "False")
+
+    def test_xoption_reaches_child_processes(self):
+        code = """
+            import subprocess, sys
+            print(subprocess.check_output(
+                [sys.executable, *subprocess._args_from_interpreter_flags(), "-c",
+                 "import sys; print(sys._jit.is_enabled())"], text=True).strip())
+        """
+        self.assertEqual(run(code, "-X", "jit=0")[1].strip(), "False")
+
+
+@unittest.skipIf(JIT is None or not JIT.is_enabled(), "needs the JIT enabled")
+class MachineCodeTest(unittest.TestCase):
+
+    def test_hot_loop_runs_as_machine_code(self):
+        def loop(n):
+            active = False
+            total = 0
+            for i in range(n):
+                total += i
+                if i == n - 1:
+                    active = sys._jit.is_active()
+            return total, active
+        before = JIT.stats()["runs"]
+        self.assertEqual(loop(100_000), (sum(range(100_000)), True))
+        self.assertTrue(JIT.is_compiled(loop))
+        self.assertGreater(JIT.stats()["runs"], before)
+
+    def test_interpreter_is_not_active(self):
+        rc, out, err = run("import sys; print(sys._jit.is_active())", env={"PYTHON_JIT": "0"})
+        self.assertEqual(out.strip(), "False", err)
+
+    def test_calls_and_returns(self):
+        def add(a, b):
+            return a + b
+
+        def caller(n):
+            s = 0
+            for i in range(n):
+                s = add(s, i)
+            return s
+        compile_now(add)
+        compile_now(caller)
+        entries = JIT.stats()["frame_entries_jit"]
+        self.assertEqual(caller(1000), 499500)
+        self.assertGreaterEqual(JIT.stats()["frame_entries_jit"] - entries, 1000)
+
+    def test_arithmetic_matches_the_interpreter(self):
+        def arith(a, b):
+            return (a + b, a - b, a * b, a / b, a // b, a % b, a ** 2,
+                    a < b, a <= b, a == b, a != b, a > b, a >= b, -a)
+        compile_now(arith)
+        for a, b in [(7, 3), (-7, 3), (2**70, 3), (7.5, 2.0), (-0.5, 3)]:
+            with self.subTest(a=a, b=b):
+                self.assertEqual(arith(a, b), (a + b, a - b, a * b, a / b, a // b,
+                                               a % b, a ** 2, a < b, a <= b, a == b,
+                                               a != b, a > b, a >= b, -a))
+        with self.assertRaises(ZeroDivisionError):
+            arith(1, 0)
+
+    def test_exceptions_and_tracebacks(self):
+        def inner(x):
+            return 1 / x
+
+        def outer(x):
+            try:
+                return inner(x)
+            except ZeroDivisionError as e:
+                return ("caught", e.__traceback__.tb_next.tb_lineno)
+        compile_now(inner)
+        compile_now(outer)
+        line = inner.__code__.co_firstlineno + 1
+        self.assertEqual(outer(0), ("caught", line))
+        self.assertEqual(outer(2), 0.5)
+
+    def test_generators(self):
+        def gen(n):
+            for i in range(n):
+                got = yield i
+                if got:
+                    yield got
+        compile_now(gen)
+        g = gen(3)
+        self.assertEqual(next(g), 0)
+        self.assertEqual(g.send("x"), "x")
+        self.assertEqual(list(g), [1, 2])
+        self.assertEqual(list(gen(5)), [0, 1, 2, 3, 4])
+
+    def test_deep_recursion_is_a_recursion_error(self):
+        def rec(n):
+            return rec(n + 1)
+        compile_now(rec)
+        with self.assertRaises(RecursionError):
+            rec(0)
+
+    def test_tracing_switched_on_under_machine_code(self):
+        def work(n):
+            s = 0
+            for i in range(n):
+                s += i
+            return s
+        compile_now(work)
+        work(10)
+        events = []
+
+        def tracer(frame, event, arg):
+            if frame.f_code is work.__code__:
+                events.append(event)
+            return tracer
+        sys.settrace(tracer)
+        try:
+            work(3)
+        finally:
+            sys.settrace(None)
+        self.assertEqual(events[0], "call")
+        self.assertEqual(events[-1], "return")
+        self.assertEqual(events.count("line"), 1 + 2 * 3 + 1 + 1)
+
+    def test_same_output_as_the_interpreter(self):
+        program = """
+            import sys
+            def fib(n):
+                return n if n < 2 else fib(n - 1) + fib(n - 2)
+            def words(text):
+                counts = {}
+                for w in text.split():
+                    counts[w] = counts.get(w, 0) + 1
+                return sorted(counts.items())
+            class P:
+                def __init__(self, x): self.x = x
+                def __repr__(self): return f"P({self.x})"
+            print(fib(18), words("a b a c b a"), [P(i) for i in range(3)])
+            print(sorted({i % 7 for i in range(50)}), "".join(reversed("jit")))
+            try:
+                [][1]
+            except IndexError as e:
+                print(type(e).__name__, e)
+        """
+        on = run(program, env={"PYTHON_JIT_THRESHOLD": "0"})
+        off = run(program, env={"PYTHON_JIT": "0"})
+        self.assertEqual(on, off)
+        self.assertEqual(on[0], 0, on[2])
+
+
+if __name__ == "__main__":
+    unittest.main()
