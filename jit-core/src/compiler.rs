@@ -193,6 +193,10 @@ impl Gen<'_> {
             self.asm.hand_back(start, depth, nl, counter, self.exit);
             return Ok(());
         };
+        if opcode == ins.opcode && op::FLAGS[opcode as usize] & op::ADAPTIVE != 0 {
+            let start = self.addr(ins.start);
+            self.asm.adaptive_countdown(this, opcode, start, depth, nl, self.exit);
+        }
         if op::FLAGS[opcode as usize] & op::FRAME_EXIT != 0 {
             self.asm.tail_call_helper(depth, nl, this, ins.oparg, helper, self.stubs.call_then_exit);
             return Ok(());
@@ -204,6 +208,10 @@ impl Gen<'_> {
         // flag is not a safe guide, so check after every call.
         let counter = self.c().counter_handback_instrumentation;
         self.asm.exit_if_byte_zero(self.input.instr_ok_addr, counter, self.exit);
+        if ins.opcode == op::RESUME {
+            let fall = self.addr(ins.next);
+            self.asm.quicken_resume(this, fall, op::RESUME, op::RESUME_CHECK);
+        }
         for (target, _) in bytecode::successors(ins, depth)? {
             if let Some(l) = self.label_at(target) {
                 let addr = self.addr(target as u32);

@@ -18,6 +18,7 @@ pub struct Consts {
     pub frame_localsplus: i32,
     pub frame_instr_ptr: i32,
     pub tstate_eval_breaker: i32,
+    pub tstate_tracing: i32,
     pub eval_events_mask: i64,
     pub ob_refcnt: i32,
     pub ref_debug: bool,
@@ -32,6 +33,10 @@ pub struct Consts {
     pub counter_handback_no_entry: u64,
     pub counter_handback_unsupported: u64,
     pub codestate_instr_ok: i32,
+    pub counter_handback_specialize: u64,
+    /// `_Py_BackoffCounter` with value 1 and backoff 0, as a u16.
+    pub backoff_value_unit: u16,
+    pub backoff_unreachable: u16,
 }
 
 /// The version of the table's contract; bumped when names change.
@@ -67,6 +72,7 @@ impl Consts {
             frame_localsplus: off("frame.localsplus")?,
             frame_instr_ptr: off("frame.instr_ptr")?,
             tstate_eval_breaker: off("tstate.eval_breaker")?,
+            tstate_tracing: off("tstate.tracing")?,
             eval_events_mask: get("eval_events_mask")?,
             ob_refcnt: off("object.ob_refcnt")?,
             ref_debug: get("ref_debug")? != 0,
@@ -81,6 +87,12 @@ impl Consts {
             counter_handback_no_entry: get("counter.handback_no_entry")? as u64,
             counter_handback_unsupported: get("counter.handback_unsupported")? as u64,
             codestate_instr_ok: off("codestate.instr_ok")?,
+            counter_handback_specialize: get("counter.handback_specialize")? as u64,
+            backoff_value_unit: u16::try_from(get("backoff.value_unit")?)
+                .ok()
+                .filter(|u| u.is_power_of_two())
+                .ok_or("bad backoff.value_unit")?,
+            backoff_unreachable: u16::try_from(get("backoff.unreachable")?).map_err(|_| "bad backoff.unreachable")?,
         })
     }
 
@@ -90,6 +102,7 @@ impl Consts {
             frame_localsplus: 72,
             frame_instr_ptr: 56,
             tstate_eval_breaker: 24,
+            tstate_tracing: 32,
             eval_events_mask: 0xff,
             ob_refcnt: 0,
             ref_debug: false,
@@ -104,6 +117,9 @@ impl Consts {
             counter_handback_no_entry: 0x3008,
             counter_handback_unsupported: 0x3010,
             codestate_instr_ok: 21,
+            counter_handback_specialize: 0x3018,
+            backoff_value_unit: 16,
+            backoff_unreachable: 0xffff,
         }
     }
 }

@@ -195,6 +195,58 @@ impl Asm {
         );
     }
 
+    /// Count down the adaptive counter of the live instruction at `instr`
+    /// as the interpreter does, while it is still the generic `opcode`;
+    /// when the counter triggers, hand the frame back at `start` so that the
+    /// interpreter specializes it (helpers never specialize).
+    #[allow(clippy::too_many_arguments)]
+    pub fn adaptive_countdown(&mut self, instr: u64, opcode: u8, start: u64, depth: u32, nlocals: u32, exit: DynamicLabel) {
+        let unit = i32::from(self.c.backoff_value_unit);
+        let mask = 0xfff * unit;
+        let unreachable = i32::from(self.c.backoff_unreachable);
+        let counter = self.c.counter_handback_specialize;
+        let disp = self.sp_disp(depth, nlocals);
+        asm!(self.ops
+            ; mov rcx, QWORD instr as i64
+            ; cmp BYTE [rcx], opcode as i8
+            ; jne >go
+            ; movzx eax, WORD [rcx + 2]
+            ; test eax, mask
+            ; jz >trigger
+            ; cmp eax, unreachable
+            ; je >go
+            ; sub eax, unit
+            ; mov WORD [rcx + 2], ax
+            ; jmp >go
+            ; trigger:
+            ; mov rcx, QWORD counter as i64
+            ; add QWORD [rcx], 1
+            ; mov rax, QWORD start as i64
+            ; lea rdx, [r13 + disp]
+            ; jmp =>exit
+            ; go:
+        );
+    }
+
+    /// RESUME quickens itself to RESUME_CHECK when it ran to its end
+    /// (rax is the fall-through) and the thread is not tracing, as in the
+    /// interpreter; helpers leave bytecode alone.
+    pub fn quicken_resume(&mut self, instr: u64, fallthrough: u64, resume: u8, resume_check: u8) {
+        let tracing = self.c.tstate_tracing;
+        asm!(self.ops
+            ; mov rcx, QWORD fallthrough as i64
+            ; cmp rax, rcx
+            ; jne >skip
+            ; cmp DWORD [r12 + tracing], 0
+            ; jne >skip
+            ; mov rcx, QWORD instr as i64
+            ; cmp BYTE [rcx], resume as i8
+            ; jne >skip
+            ; mov BYTE [rcx], resume_check as i8
+            ; skip:
+        );
+    }
+
     // ---- native instructions -------------------------------------------
 
     /// rax = local `i`.
