@@ -3,6 +3,7 @@
 Run with the JIT-enabled interpreter: build/python -m unittest discover tests
 """
 
+import gc
 import os
 import subprocess
 import sys
@@ -183,6 +184,30 @@ class MachineCodeTest(unittest.TestCase):
         self.assertEqual(events[0], "call")
         self.assertEqual(events[-1], "return")
         self.assertEqual(events.count("line"), 1 + 2 * 3 + 1 + 1)
+
+    def test_machine_code_is_freed_with_its_code_object(self):
+        def make(i):
+            ns = {}
+            exec(compile(f"def f(x):\n    return x + {i}\n", f"<gen{i}>", "exec"), ns)
+            return ns["f"]
+        # Warm up: allocator pools, the first mappings.
+        for i in range(100):
+            f = make(i)
+            compile_now(f)
+        del f
+        gc.collect()
+        baseline = JIT.stats()["exec_memory_bytes"]
+        compiled = JIT.stats()["compiled"]
+        for i in range(3000):
+            f = make(i)
+            compile_now(f)
+            self.assertEqual(f(1), i + 1)
+            del f
+        self.assertGreaterEqual(JIT.stats()["compiled"] - compiled, 3000)
+        # Each dropped code object unmapped its machine code (the functions
+        # sit in reference cycles with their globals: collect them).
+        gc.collect()
+        self.assertLessEqual(JIT.stats()["exec_memory_bytes"], baseline + 64 * 1024)
 
     def test_same_output_as_the_interpreter(self):
         program = """

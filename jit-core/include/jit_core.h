@@ -89,6 +89,11 @@ const void *_PyBJIT_rs_trampoline(void);
 const char *_PyBJIT_rs_refusal_name(int32_t reason);
 
 /**
+ * Bytes of executable memory mapped now (trampoline included).
+ */
+size_t _PyBJIT_rs_mapped_bytes(void);
+
+/**
  * Cap executable memory (bytes); compiles past it are refused.
  */
 void _PyBJIT_rs_set_memory_cap(size_t bytes);

@@ -238,6 +238,12 @@ pub extern "C" fn _PyBJIT_rs_refusal_name(reason: i32) -> *const c_char {
     name.as_ptr() as *const c_char
 }
 
+/// Bytes of executable memory mapped now (trampoline included).
+#[no_mangle]
+pub extern "C" fn _PyBJIT_rs_mapped_bytes() -> usize {
+    codemem::mapped()
+}
+
 /// Cap executable memory (bytes); compiles past it are refused.
 #[no_mangle]
 pub extern "C" fn _PyBJIT_rs_set_memory_cap(bytes: usize) {
