@@ -16,7 +16,7 @@ pub mod consts;
 pub mod generated;
 pub mod x64;
 
-use std::ffi::{c_char, c_void};
+use std::ffi::{c_char, c_void, CStr};
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::OnceLock;
 
@@ -58,20 +58,20 @@ impl Refusal {
         Refusal::TooLarge,
     ];
 
-    pub fn name(self) -> &'static str {
+    pub fn name(self) -> &'static CStr {
         match self {
-            Refusal::Panic => "panic",
-            Refusal::NotInitialized => "not_initialized",
-            Refusal::BadBytecode => "bad_bytecode",
-            Refusal::Instrumented => "instrumented",
-            Refusal::StackDepth => "stack_depth",
-            Refusal::BadJump => "bad_jump",
-            Refusal::UnsupportedJump => "unsupported_jump",
-            Refusal::ExceptionTable => "exception_table",
-            Refusal::NoMemory => "no_memory",
-            Refusal::MemoryCap => "memory_cap",
-            Refusal::Assembler => "assembler",
-            Refusal::TooLarge => "too_large",
+            Refusal::Panic => c"panic",
+            Refusal::NotInitialized => c"not_initialized",
+            Refusal::BadBytecode => c"bad_bytecode",
+            Refusal::Instrumented => c"instrumented",
+            Refusal::StackDepth => c"stack_depth",
+            Refusal::BadJump => c"bad_jump",
+            Refusal::UnsupportedJump => c"unsupported_jump",
+            Refusal::ExceptionTable => c"exception_table",
+            Refusal::NoMemory => c"no_memory",
+            Refusal::MemoryCap => c"memory_cap",
+            Refusal::Assembler => c"assembler",
+            Refusal::TooLarge => c"too_large",
         }
     }
 }
@@ -218,24 +218,11 @@ pub extern "C" fn _PyBJIT_rs_trampoline() -> *const c_void {
 /// A refusal's name, for `sys._jit.stats()`.
 #[no_mangle]
 pub extern "C" fn _PyBJIT_rs_refusal_name(reason: i32) -> *const c_char {
-    let name: &'static [u8] = match Refusal::ALL.iter().find(|r| **r as i32 == reason) {
-        Some(r) => match r {
-            Refusal::Panic => b"panic\0",
-            Refusal::NotInitialized => b"not_initialized\0",
-            Refusal::BadBytecode => b"bad_bytecode\0",
-            Refusal::Instrumented => b"instrumented\0",
-            Refusal::StackDepth => b"stack_depth\0",
-            Refusal::BadJump => b"bad_jump\0",
-            Refusal::UnsupportedJump => b"unsupported_jump\0",
-            Refusal::ExceptionTable => b"exception_table\0",
-            Refusal::NoMemory => b"no_memory\0",
-            Refusal::MemoryCap => b"memory_cap\0",
-            Refusal::Assembler => b"assembler\0",
-            Refusal::TooLarge => b"too_large\0",
-        },
-        None => b"other\0",
-    };
-    name.as_ptr() as *const c_char
+    Refusal::ALL
+        .iter()
+        .find(|r| **r as i32 == reason)
+        .map_or(c"other", |r| r.name())
+        .as_ptr()
 }
 
 /// Bytes of executable memory mapped now (trampoline included).
@@ -253,13 +240,33 @@ pub extern "C" fn _PyBJIT_rs_set_memory_cap(bytes: usize) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::ffi::CStr;
+
+    #[test]
+    fn compiling_before_init_is_refused_not_a_crash() {
+        let code = [0u16; 2];
+        let info = BjitCodeInfo {
+            code: code.as_ptr(),
+            ncodeunits: 2,
+            nlocalsplus: 0,
+            stacksize: 0,
+            consts: std::ptr::null(),
+            nconsts: 0,
+            exceptiontable: std::ptr::null(),
+            exceptiontable_len: 0,
+            codestate: std::ptr::null_mut(),
+        };
+        let mut out = BjitCompiled { handle: std::ptr::null_mut(), entries: std::ptr::null(), code_bytes: 0 };
+        let r = unsafe { _PyBJIT_rs_compile(&info, &mut out) };
+        assert_eq!(r, Refusal::NotInitialized as i32);
+        assert!(out.handle.is_null());
+        assert!(_PyBJIT_rs_trampoline().is_null());
+    }
 
     #[test]
     fn refusal_names_agree() {
         for r in Refusal::ALL {
             let c = unsafe { CStr::from_ptr(_PyBJIT_rs_refusal_name(r as i32)) };
-            assert_eq!(c.to_str().unwrap(), r.name());
+            assert_eq!(c, r.name());
         }
         let c = unsafe { CStr::from_ptr(_PyBJIT_rs_refusal_name(99)) };
         assert_eq!(c.to_str().unwrap(), "other");
