@@ -205,25 +205,21 @@ impl Asm {
         let mask = 0xfff * unit;
         let unreachable = i32::from(self.c.backoff_unreachable);
         let counter = self.c.counter_handback_specialize;
-        let disp = self.sp_disp(depth, nlocals);
         asm!(self.ops
             ; mov rcx, QWORD instr as i64
             ; cmp BYTE [rcx], opcode as i8
             ; jne >go
             ; movzx eax, WORD [rcx + 2]
             ; test eax, mask
-            ; jz >trigger
+            ; jnz >advance
+        );
+        self.hand_back(start, depth, nlocals, counter, exit);
+        asm!(self.ops
+            ; advance:
             ; cmp eax, unreachable
             ; je >go
             ; sub eax, unit
             ; mov WORD [rcx + 2], ax
-            ; jmp >go
-            ; trigger:
-            ; mov rcx, QWORD counter as i64
-            ; add QWORD [rcx], 1
-            ; mov rax, QWORD start as i64
-            ; lea rdx, [r13 + disp]
-            ; jmp =>exit
             ; go:
         );
     }
@@ -345,18 +341,13 @@ impl Asm {
             );
         }
         let (ok, counter, next, depth, nlocals, exit) = check;
-        let disp = self.sp_disp(depth, nlocals);
         asm!(self.ops
             ; mov rcx, QWORD ok as i64
             ; cmp BYTE [rcx], 0
             ; jne >done
-            ; mov rcx, QWORD counter as i64
-            ; add QWORD [rcx], 1
-            ; mov rax, QWORD next as i64
-            ; lea rdx, [r13 + disp]
-            ; jmp =>exit
-            ; done:
         );
+        self.hand_back(next, depth, nlocals, counter, exit);
+        asm!(self.ops ; done:);
     }
 
     /// Jump to `l` if rax == value (or != value).
