@@ -15,6 +15,12 @@ pub fn mapped() -> usize {
     MAPPED.load(Ordering::Relaxed)
 }
 
+/// Is there no room left for even one more page?  Lets a compile be
+/// refused before any work is done once the cap is reached.
+pub fn full() -> bool {
+    mapped() + page_size() > CAP.load(Ordering::Relaxed)
+}
+
 fn page_size() -> usize {
     // SAFETY: sysconf has no preconditions.
     let n = unsafe { libc::sysconf(libc::_SC_PAGESIZE) };

@@ -223,10 +223,14 @@ impl Gen<'_> {
     }
 }
 
+/// Longer bytecode is refused (`too_large`): it bounds the memory one
+/// compile needs, which must fit in the allocator's reserve (`alloc.rs`).
+pub const MAX_CODE_UNITS: usize = 1 << 16;
+
 /// Compiles one code object.
 pub fn compile(input: &Input, consts: &Consts, stubs: Stubs) -> Result<Compiled, Refusal> {
     let n = input.code.len();
-    if n == 0 || n > (1 << 24) {
+    if n == 0 || n > MAX_CODE_UNITS {
         return Err(Refusal::TooLarge);
     }
     let code = bytecode::verify(input.code, input.stacksize, input.exceptiontable)?;
@@ -319,6 +323,39 @@ mod tests {
         assert_eq!(out.sp_offsets[3], 72 + 8 * (2 + 2));
         assert_eq!(out.sp_offsets[4], -1);
         assert!(out.code_bytes > 0);
+    }
+
+    /// The largest code object we compile, made of the instructions that
+    /// emit the most machine code per code unit, fits in the allocator's
+    /// reserve with room to spare: running out of memory mid-compile is a
+    /// refusal, never an abort.
+    #[test]
+    fn the_largest_compile_fits_in_the_reserve() {
+        let mut code = vec![unit(op::RESUME, 0)];
+        while code.len() + 8 <= MAX_CODE_UNITS {
+            code.extend([
+                unit(op::LOAD_FAST, 0),
+                unit(op::UNARY_NEGATIVE, 0),
+                unit(op::LOAD_FAST, 1),
+                unit(op::POP_JUMP_IF_TRUE, 0),
+                0,
+                unit(op::POP_TOP, 0),
+            ]);
+        }
+        while code.len() < MAX_CODE_UNITS - 1 {
+            code.push(unit(op::NOP, 0));
+        }
+        code.push(unit(op::RETURN_CONST, 0));
+        assert_eq!(code.len(), MAX_CODE_UNITS);
+        let before = crate::alloc::reset_peak();
+        let out = compile(&input(&code, &[0x1000]), &Consts::fake(), Stubs { call_then_exit: 0x30_0000 }).unwrap();
+        let used = crate::alloc::peak() - before;
+        assert!(out.code_bytes > 20 * MAX_CODE_UNITS, "{} bytes of code", out.code_bytes);
+        assert!(used < crate::alloc::RESERVE_BYTES / 2, "a compile used {used} bytes");
+        let mut too_big = code.clone();
+        too_big.push(unit(op::NOP, 0));
+        let err = compile(&input(&too_big, &[0x1000]), &Consts::fake(), Stubs { call_then_exit: 0 }).err();
+        assert_eq!(err, Some(Refusal::TooLarge));
     }
 
     #[test]

@@ -9,6 +9,7 @@
 //! - this file: the C API used by `Python/bjit.c`.  Every exported
 //!   function catches panics: a failed compile means "interpret".
 
+mod alloc;
 pub mod bytecode;
 pub mod codemem;
 pub mod compiler;
@@ -85,6 +86,10 @@ struct Runtime {
 
 static RUNTIME: OnceLock<Runtime> = OnceLock::new();
 
+/// Allocation failure must not abort the interpreter (see `alloc.rs`).
+#[global_allocator]
+static ALLOCATOR: alloc::Allocator = alloc::Allocator;
+
 fn build_runtime(consts: Consts) -> Option<Runtime> {
     let mut asm = x64::Asm::new(&consts);
     asm.trampoline_enter();
@@ -144,6 +149,9 @@ pub unsafe extern "C" fn _PyBJIT_rs_init(table: *const BjitConst, n: usize) -> i
         }
         // Panics are caught and reported as refusals: stay quiet.
         std::panic::set_hook(Box::new(|_| {}));
+        if !alloc::init() {
+            return -1;
+        }
         let Ok(consts) = Consts::from_table(table, n) else { return -1 };
         match build_runtime(consts) {
             Some(rt) => {
@@ -164,6 +172,10 @@ pub unsafe extern "C" fn _PyBJIT_rs_init(table: *const BjitConst, n: usize) -> i
 pub unsafe extern "C" fn _PyBJIT_rs_compile(info: *const BjitCodeInfo, out: *mut BjitCompiled) -> i32 {
     let r = catch_unwind(AssertUnwindSafe(|| -> Result<(), Refusal> {
         let rt = RUNTIME.get().ok_or(Refusal::NotInitialized)?;
+        if codemem::full() {
+            return Err(Refusal::MemoryCap);
+        }
+        let _ = alloc::take_failure();
         let info = &*info;
         let code = std::slice::from_raw_parts(info.code, info.ncodeunits as usize);
         let consts = std::slice::from_raw_parts(info.consts as *const u64, info.nconsts as usize);
@@ -182,8 +194,14 @@ pub unsafe extern "C" fn _PyBJIT_rs_compile(info: *const BjitCodeInfo, out: *mut
             instr_ok_addr: info.codestate as u64 + rt.consts.codestate_instr_ok as u64,
             live: true,
         };
-        let compiled = compiler::compile(&input, &rt.consts, rt.stubs)?;
-        let boxed = Box::new(compiled);
+        let compiled = compiler::compile(&input, &rt.consts, rt.stubs);
+        let boxed = compiled.map(Box::new);
+        if alloc::take_failure() {
+            // Something was served from the reserve: give it all back.
+            drop(boxed);
+            return Err(Refusal::NoMemory);
+        }
+        let boxed = boxed?;
         *out = BjitCompiled {
             entries: boxed.entries.as_ptr() as *const *const c_void,
             code_bytes: boxed.code_bytes,
