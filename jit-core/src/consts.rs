@@ -37,10 +37,12 @@ pub struct Consts {
     /// `_Py_BackoffCounter` with value 1 and backoff 0, as a u16.
     pub backoff_value_unit: u16,
     pub backoff_unreachable: u16,
+    /// `_PyBJIT_INTERPRET`: a helper result that asks for the interpreter.
+    pub result_interpret: i32,
 }
 
 /// The version of the table's contract; bumped when names change.
-pub const ABI_VERSION: i64 = 1;
+pub const ABI_VERSION: i64 = 2;
 
 impl Consts {
     /// Reads the table; `Err` names the first missing or bad entry.
@@ -93,6 +95,10 @@ impl Consts {
                 .filter(|u| u.is_power_of_two())
                 .ok_or("bad backoff.value_unit")?,
             backoff_unreachable: u16::try_from(get("backoff.unreachable")?).map_err(|_| "bad backoff.unreachable")?,
+            result_interpret: i32::try_from(get("result.interpret")?)
+                .ok()
+                .filter(|k| (1..8).contains(k))
+                .ok_or("bad result.interpret")?,
         })
     }
 
@@ -120,6 +126,7 @@ impl Consts {
             counter_handback_specialize: 0x3018,
             backoff_value_unit: 16,
             backoff_unreachable: 0xffff,
+            result_interpret: 5,
         }
     }
 }

@@ -110,6 +110,32 @@ impl Asm {
         );
     }
 
+    /// Call the helper of the live opcode at `this_instr` through `table`
+    /// (`_PyBJIT_Helpers`, 256 entries); the result is left in rax:rdx.
+    pub fn call_live_helper(&mut self, depth: u32, nlocals: u32, this_instr: u64, oparg: u32, table: u64) {
+        let disp = self.sp_disp(depth, nlocals);
+        self.helper_args(disp, this_instr, oparg);
+        asm!(self.ops
+            ; movzx eax, BYTE [rcx]
+            ; mov r9, QWORD table as i64
+            ; call QWORD [r9 + rax * 8]
+        );
+    }
+
+    /// A helper that asks for the interpreter (`_PyBJIT_INTERPRET`) names
+    /// the instruction's opcode unit; make it `start`, the first of its
+    /// EXTENDED_ARG prefixes, so that the interpreter sees the whole oparg.
+    pub fn interpret_from(&mut self, start: u64, interpret_kind: i32) {
+        asm!(self.ops
+            ; mov ecx, edx
+            ; and ecx, 7
+            ; cmp ecx, interpret_kind
+            ; jne >keep
+            ; mov rax, QWORD start as i64
+            ; keep:
+        );
+    }
+
     /// Tail-call a frame-popping helper through the trampoline's stub.
     pub fn tail_call_helper(&mut self, depth: u32, nlocals: u32, this_instr: u64, oparg: u32, helper: u64, stub: u64) {
         let disp = self.sp_disp(depth, nlocals);
