@@ -26,6 +26,7 @@ typedef struct BjitCodeInfo {
   uint32_t stacksize;
   void *const *consts;
   uint32_t nconsts;
+  uint32_t nnames;
   const uint8_t *exceptiontable;
   uint32_t exceptiontable_len;
   /**

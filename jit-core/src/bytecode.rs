@@ -64,10 +64,15 @@ pub fn decode(code: &[u16]) -> Result<Vec<Instr>, Refusal> {
             opcode = (code[i] & 0xff) as u8;
         }
         oparg |= u32::from(code[i] >> 8);
+        if op::NAMES[opcode as usize].is_empty() {
+            return Err(Refusal::BadBytecode);
+        }
         if opcode >= op::MIN_INSTRUMENTED_OPCODE {
             return Err(Refusal::Instrumented);
         }
-        if op::NAMES[opcode as usize].is_empty() {
+        // CACHE, RESERVED, ENTER_EXECUTOR, INTERPRETER_EXIT, EXIT_INIT_CHECK
+        // never appear as instructions of a code object we compile.
+        if op::FLAGS[opcode as usize] & op::HAS_HELPER == 0 {
             return Err(Refusal::BadBytecode);
         }
         let base = op::DEOPT[opcode as usize];
@@ -88,7 +93,10 @@ fn varint(table: &[u8], pos: &mut usize) -> Result<u32, Refusal> {
     while b & 64 != 0 {
         b = *table.get(*pos).ok_or(Refusal::ExceptionTable)?;
         *pos += 1;
-        val = val.checked_shl(6).ok_or(Refusal::ExceptionTable)? | u32::from(b & 63);
+        if val >> 26 != 0 {
+            return Err(Refusal::ExceptionTable);
+        }
+        val = (val << 6) | u32::from(b & 63);
     }
     Ok(val)
 }

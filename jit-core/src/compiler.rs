@@ -21,6 +21,8 @@ pub struct Input<'a> {
     pub nlocalsplus: u32,
     pub stacksize: u32,
     pub consts: &'a [u64],
+    /// `len(co_names)`.
+    pub nnames: u32,
     pub exceptiontable: &'a [u8],
     /// Address of the code object's `_PyBJIT_CodeState.instr_ok` byte.
     pub instr_ok_addr: u64,
@@ -242,6 +244,39 @@ pub const MAX_CODE_UNITS: usize = 1 << 16;
 /// slots are addressed with 32-bit displacements.
 pub const MAX_FRAME_SLOTS: u32 = 1 << 20;
 
+/// Refuses an instruction whose oparg indexes past what the code object
+/// has: locals, constants, names (kinds generated from bytecodes.c), the
+/// C tables of a few instructions (limits from the headers), or stack items
+/// sized `oparg - N`.
+fn check_operand(ins: &Instr, next: Option<&Instr>, input: &Input, c: &Consts) -> Result<(), Refusal> {
+    let arg = ins.oparg;
+    let op = ins.opcode as usize;
+    if arg < u32::from(op::MIN_OPARG[op]) {
+        return Err(Refusal::BadBytecode);
+    }
+    let nl = input.nlocalsplus;
+    let ok = match op::OPERAND[op] {
+        op::OPERAND_LOCAL => arg < nl,
+        op::OPERAND_LOCAL_PAIR => arg >> 4 < nl && arg & 15 < nl,
+        op::OPERAND_FREE_COUNT => arg <= nl,
+        op::OPERAND_CONST => (arg as usize) < input.consts.len(),
+        op::OPERAND_NAME => arg >> op::NAME_SHIFT[op] < input.nnames,
+        // BINARY_OP_INPLACE_ADD_UNICODE reads the local its STORE_FAST names.
+        op::OPERAND_NEXT_LOCAL => next.is_some_and(|n| n.opcode == op::STORE_FAST && n.oparg < nl),
+        _ => true,
+    };
+    let ok = ok
+        && match ins.base {
+            op::BINARY_OP => arg <= c.max_binary_op,
+            op::COMPARE_OP => arg >> 5 <= c.max_compare_op,
+            op::CALL_INTRINSIC_1 => arg <= c.max_intrinsic_1,
+            op::CALL_INTRINSIC_2 => arg <= c.max_intrinsic_2,
+            op::CONVERT_VALUE => (1..=c.max_convert_value).contains(&arg),
+            _ => true,
+        };
+    if ok { Ok(()) } else { Err(Refusal::BadBytecode) }
+}
+
 /// Compiles one code object.
 pub fn compile(input: &Input, consts: &Consts, stubs: Stubs) -> Result<Compiled, Refusal> {
     let n = input.code.len();
@@ -252,6 +287,11 @@ pub fn compile(input: &Input, consts: &Consts, stubs: Stubs) -> Result<Compiled,
         return Err(Refusal::StackDepth);
     }
     let code = bytecode::verify(input.code, input.stacksize, input.exceptiontable)?;
+    for (k, ins) in code.instrs.iter().enumerate() {
+        if code.depth[k].is_some() {
+            check_operand(ins, code.instrs.get(k + 1), input, consts)?;
+        }
+    }
     let mut entries = vec![0usize; n].into_boxed_slice();
     let mut sp_offsets = vec![-1i32; n].into_boxed_slice();
     let mut asm = Asm::new(consts);
@@ -317,6 +357,7 @@ mod tests {
             nlocalsplus: 2,
             stacksize: 4,
             consts,
+            nnames: 0,
             exceptiontable: &[],
             instr_ok_addr: 0x20_0000,
             live: false,

@@ -39,10 +39,17 @@ pub struct Consts {
     pub backoff_unreachable: u16,
     /// `_PyBJIT_INTERPRET`: a helper result that asks for the interpreter.
     pub result_interpret: i32,
+    /// Largest valid oparg of BINARY_OP, COMPARE_OP (>> 5), CALL_INTRINSIC_1,
+    /// CALL_INTRINSIC_2 and CONVERT_VALUE: they index C tables.
+    pub max_binary_op: u32,
+    pub max_compare_op: u32,
+    pub max_intrinsic_1: u32,
+    pub max_intrinsic_2: u32,
+    pub max_convert_value: u32,
 }
 
 /// The version of the table's contract; bumped when names change.
-pub const ABI_VERSION: i64 = 2;
+pub const ABI_VERSION: i64 = 3;
 
 impl Consts {
     /// Reads the table; `Err` names the first missing or bad entry.
@@ -67,6 +74,9 @@ impl Consts {
         if get("sizeof_pointer")? != 8 || get("sizeof_codeunit")? != 2 {
             return Err("unsupported pointer or code unit size".into());
         }
+        let limit = |name: &str| -> Result<u32, String> {
+            u32::try_from(get(name)?).map_err(|_| format!("limit {name} out of range"))
+        };
         let off = |name: &str| -> Result<i32, String> {
             i32::try_from(get(name)?).map_err(|_| format!("offset {name} out of range"))
         };
@@ -99,6 +109,11 @@ impl Consts {
                 .ok()
                 .filter(|k| (1..8).contains(k))
                 .ok_or("bad result.interpret")?,
+            max_binary_op: limit("max.binary_op")?,
+            max_compare_op: limit("max.compare_op")?,
+            max_intrinsic_1: limit("max.intrinsic_1")?,
+            max_intrinsic_2: limit("max.intrinsic_2")?,
+            max_convert_value: limit("max.convert_value")?,
         })
     }
 
@@ -127,6 +142,11 @@ impl Consts {
             backoff_value_unit: 16,
             backoff_unreachable: 0xffff,
             result_interpret: 5,
+            max_binary_op: 25,
+            max_compare_op: 5,
+            max_intrinsic_1: 11,
+            max_intrinsic_2: 5,
+            max_convert_value: 3,
         }
     }
 }

@@ -120,6 +120,7 @@ pub struct BjitCodeInfo {
     pub stacksize: u32,
     pub consts: *const *mut c_void,
     pub nconsts: u32,
+    pub nnames: u32,
     pub exceptiontable: *const u8,
     pub exceptiontable_len: u32,
     /// The code object's `_PyBJIT_CodeState`.
@@ -190,6 +191,7 @@ pub unsafe extern "C" fn _PyBJIT_rs_compile(info: *const BjitCodeInfo, out: *mut
             nlocalsplus: info.nlocalsplus,
             stacksize: info.stacksize,
             consts,
+            nnames: info.nnames,
             exceptiontable: table,
             instr_ok_addr: info.codestate as u64 + rt.consts.codestate_instr_ok as u64,
             live: true,
@@ -269,6 +271,7 @@ mod tests {
             stacksize: 0,
             consts: std::ptr::null(),
             nconsts: 0,
+            nnames: 0,
             exceptiontable: std::ptr::null(),
             exceptiontable_len: 0,
             codestate: std::ptr::null_mut(),
