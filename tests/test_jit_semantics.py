@@ -2714,6 +2714,9 @@ class SubinterpreterTest(SemanticsTest):
                 return s
             print('main', loop(1000))
         """, facts={"main_after": True,
+                    # The JIT is off in subinterpreters (Doc/design.md).
+                    "sub_isolated_is_enabled": lambda v: v == [False],
+                    "sub_legacy_is_enabled": lambda v: v == [False],
                     "sub_isolated_is_active": lambda v: v == [False],
                     "sub_legacy_is_active": lambda v: v == [False]})
         # Reported, not required: what the subinterpreters say about the JIT.
