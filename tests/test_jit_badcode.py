@@ -648,6 +648,9 @@ class BadCodeTest(unittest.TestCase):
                 "jump into a chain": R + u("JUMP_FORWARD", 1) + X + X + LF + RET,
                 "four prefixes": R + X * 4 + LF + RET,
             }
+            if hasattr(sys, "gettotalrefcount"):
+                # A debug interpreter asserts that EXTENDED_ARG's arg is not 0.
+                codes = {}
             out = {}
             for name, code in codes.items():
                 fn = types.FunctionType(make(co, code), {})
@@ -657,13 +660,14 @@ class BadCodeTest(unittest.TestCase):
                         J.is_compiled(f)]
             report(out)
         ''', env={"PYTHON_JIT_THRESHOLD": "0"})
-        self.assertEqual(len(result), 3)
+        self.assertEqual(len(result), 1 if hasattr(sys, "gettotalrefcount") else 3)
         for name, (right, reason, compiled) in result.items():
             with self.subTest(name):
                 self.assertTrue(right)
                 self.assertTrue(reason is None or reason in REFUSALS, reason)
                 self.assertEqual(compiled, reason is None)
-        self.assertIn(result["jump into a chain"][1], REFUSALS)
+        if "jump into a chain" in result:
+            self.assertIn(result["jump into a chain"][1], REFUSALS)
         self.assertEqual(result["f"][1:], [None, True])
 
     def test_crashers_compile_only(self):

@@ -5,6 +5,7 @@ Run with the JIT-enabled interpreter: build/python -m unittest discover tests
 
 import gc
 import os
+import re
 import subprocess
 import sys
 import textwrap
@@ -208,6 +209,28 @@ class MachineCodeTest(unittest.TestCase):
         # sit in reference cycles with their globals: collect them).
         gc.collect()
         self.assertLessEqual(JIT.stats()["exec_memory_bytes"], baseline + 64 * 1024)
+
+    @unittest.skipUnless(hasattr(sys, "gettotalrefcount"), "needs a debug build (lltrace)")
+    def test_lltrace_is_the_interpreters(self):
+        # Frames whose globals set __lltrace__ stay in the interpreter, which
+        # prints every instruction; the trace is the same with the JIT on.
+        code = """
+            __lltrace__ = 1
+            def f(n):
+                s = 0
+                for i in range(n):
+                    s += i
+                return s
+            print(f(3))
+        """
+        def trace(env):
+            rc, out, err = run(code, env=env)
+            self.assertEqual(rc, 0, err)
+            return re.sub(r"0x[0-9a-f]+", "ADDR", out + err)
+        off = trace({"PYTHON_JIT": "0"})
+        on = trace({"PYTHON_JIT_THRESHOLD": "0"})
+        self.assertIn("RETURN_VALUE", off)
+        self.assertEqual(on, off)
 
     def test_same_output_as_the_interpreter(self):
         program = """
