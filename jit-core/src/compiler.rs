@@ -103,6 +103,10 @@ impl Gen<'_> {
         let Some(depth) = self.code.depth[k] else { return Ok(()) };
         let nl = self.input.nlocalsplus;
         let this = self.addr(ins.at);
+        if self.c().pystats {
+            // Instructions emitted inline would be missing from the counts.
+            return self.gen_helper_call(&ins, depth);
+        }
         match ins.opcode {
             op::NOP => {}
             op::LOAD_FAST => self.gen_load_fast(ins.oparg, depth)?,

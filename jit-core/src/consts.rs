@@ -22,6 +22,9 @@ pub struct Consts {
     pub eval_events_mask: i64,
     pub ob_refcnt: i32,
     pub ref_debug: bool,
+    /// `--enable-pystats`: every instruction runs through its helper, which
+    /// counts it as the interpreter does.
+    pub pystats: bool,
     pub py_none: u64,
     pub py_true: u64,
     pub py_false: u64,
@@ -49,7 +52,7 @@ pub struct Consts {
 }
 
 /// The version of the table's contract; bumped when names change.
-pub const ABI_VERSION: i64 = 3;
+pub const ABI_VERSION: i64 = 4;
 
 impl Consts {
     /// Reads the table; `Err` names the first missing or bad entry.
@@ -88,6 +91,7 @@ impl Consts {
             eval_events_mask: get("eval_events_mask")?,
             ob_refcnt: off("object.ob_refcnt")?,
             ref_debug: get("ref_debug")? != 0,
+            pystats: get("pystats")? != 0,
             py_none: get("Py_None")? as u64,
             py_true: get("Py_True")? as u64,
             py_false: get("Py_False")? as u64,
@@ -127,6 +131,7 @@ impl Consts {
             eval_events_mask: 0xff,
             ob_refcnt: 0,
             ref_debug: false,
+            pystats: false,
             py_none: 0x1000,
             py_true: 0x1010,
             py_false: 0x1020,
