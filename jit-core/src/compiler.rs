@@ -109,10 +109,11 @@ impl Gen<'_> {
         }
         match ins.opcode {
             op::NOP => {}
-            op::LOAD_FAST => self.gen_load_fast(ins.oparg, depth)?,
+            // check_operand() has proved every local index below.
+            op::LOAD_FAST => self.gen_load_fast(ins.oparg, depth),
             op::LOAD_FAST_LOAD_FAST => {
-                self.gen_load_fast(ins.oparg >> 4, depth)?;
-                self.gen_load_fast(ins.oparg & 15, depth + 1)?;
+                self.gen_load_fast(ins.oparg >> 4, depth);
+                self.gen_load_fast(ins.oparg & 15, depth + 1);
             }
             op::LOAD_CONST => {
                 let obj = *self.input.consts.get(ins.oparg as usize).ok_or(Refusal::BadBytecode)?;
@@ -123,7 +124,6 @@ impl Gen<'_> {
                 self.asm.store_stack(depth, nl);
             }
             op::STORE_FAST => {
-                self.check_local(ins.oparg)?;
                 // Store first, then drop the old value: its __del__ may look.
                 self.asm.load_stack(depth - 1, nl);
                 self.asm.swap_local(ins.oparg);
@@ -175,19 +175,10 @@ impl Gen<'_> {
         (self.input.instr_ok_addr, counter, self.addr(ins.next), depth, self.input.nlocalsplus, self.exit)
     }
 
-    fn check_local(&self, i: u32) -> Result<(), Refusal> {
-        if i >= self.input.nlocalsplus {
-            return Err(Refusal::BadBytecode);
-        }
-        Ok(())
-    }
-
-    fn gen_load_fast(&mut self, local: u32, depth: u32) -> Result<(), Refusal> {
-        self.check_local(local)?;
+    fn gen_load_fast(&mut self, local: u32, depth: u32) {
         self.asm.load_local(local);
         self.asm.incref_rax();
         self.asm.store_stack(depth, self.input.nlocalsplus);
-        Ok(())
     }
 
     /// Call the helper, then go where it says: a known successor, another
