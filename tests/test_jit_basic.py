@@ -8,6 +8,7 @@ import os
 import re
 import subprocess
 import sys
+import sysconfig
 import textwrap
 import unittest
 
@@ -114,6 +115,36 @@ class MachineCodeTest(unittest.TestCase):
         entries = JIT.stats()["frame_entries_jit"]
         self.assertEqual(caller(1000), 499500)
         self.assertGreaterEqual(JIT.stats()["frame_entries_jit"] - entries, 1000)
+
+    @unittest.skipIf(sysconfig.get_config_var("Py_DEBUG"),
+                     "debug builds switch frames in the eval loop (LLTRACE)")
+    def test_frame_switches_stay_in_machine_code(self):
+        # Calls, returns, generator resumptions and yields move from one
+        # compiled frame to the next without going back to the eval loop.
+        def add(a, b):
+            return a + b
+
+        def gen(n):
+            for i in range(n):
+                yield i
+
+        def caller(n):
+            s = 0
+            for i in range(n):
+                s = add(s, i)
+            for x in gen(n):
+                s += x
+            return s
+        for f in (add, gen, caller):
+            compile_now(f)
+        caller(100)  # let the interpreter specialize the calls
+        before = JIT.stats()
+        self.assertEqual(caller(1000), 2 * 499500)
+        after = JIT.stats()
+        # 1000 calls and returns, 1000 resumptions and yields.
+        self.assertGreaterEqual(after["frame_switches"] - before["frame_switches"], 4000)
+        self.assertLess(after["runs"] - before["runs"], 50)
+        self.assertGreaterEqual(after["frame_entries_jit"] - before["frame_entries_jit"], 1001)
 
     def test_arithmetic_matches_the_interpreter(self):
         def arith(a, b):

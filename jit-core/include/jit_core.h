@@ -80,7 +80,8 @@ int32_t _PyBJIT_rs_compile(const struct BjitCodeInfo *info, struct BjitCompiled 
 void _PyBJIT_rs_free(void *handle);
 
 /**
- * The address of the trampoline: `_PyBJIT_Result enter(tstate, frame, target)`.
+ * The address of the trampoline:
+ * `_PyBJIT_Result enter(tstate, frame, target, running)`.
  */
 const void *_PyBJIT_rs_trampoline(void);
 

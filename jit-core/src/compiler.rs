@@ -43,7 +43,10 @@ pub struct Compiled {
 /// Addresses inside the never-freed trampoline.
 #[derive(Clone, Copy)]
 pub struct Stubs {
-    pub call_then_exit: u64,
+    /// Call the helper in rax, then `leave`.
+    pub call_then_leave: u64,
+    /// Every exit from compiled code; switches frames (`Asm::leave`).
+    pub leave: u64,
 }
 
 struct Gen<'a> {
@@ -168,6 +171,22 @@ impl Gen<'_> {
         Ok(())
     }
 
+    /// Does a helper's "continue" always mean the next instruction, whose
+    /// code is emitted right after this one?  Then machine code falls
+    /// through instead of comparing next_instr with the successors.
+    fn falls_through(&self, ins: &Instr) -> bool {
+        let redirects = |opcode: u8| op::FLAGS[opcode as usize] & op::REDIRECTS != 0;
+        if redirects(ins.opcode) || redirects(ins.base) {
+            return false;
+        }
+        let Some(Some(k)) = self.code.index_of.get(ins.next as usize) else { return false };
+        let k = *k as usize;
+        // The next instruction is emitted after this one (reachable).
+        self.code.instrs.get(k).is_some_and(|n| n.start == ins.next)
+            && self.code.depth[k].is_some()
+            && self.code.index_of[ins.start as usize].is_some_and(|me| me as usize + 1 == k)
+    }
+
     /// Where to hand the frame back if a deallocation in `ins` changed
     /// instrumentation: the next instruction, with `depth` values.
     fn after_dealloc(&self, ins: &Instr, depth: u32) -> (u64, u64, u64, u32, u32, DynamicLabel) {
@@ -205,7 +224,7 @@ impl Gen<'_> {
                 self.asm.interpret_from(start, self.c().result_interpret);
             }
         } else if op::FLAGS[opcode as usize] & op::FRAME_EXIT != 0 {
-            self.asm.tail_call_helper(depth, nl, this, ins.oparg, helper, self.stubs.call_then_exit);
+            self.asm.tail_call_helper(depth, nl, this, ins.oparg, helper, self.stubs.call_then_leave);
             return Ok(());
         } else {
             self.asm.call_helper(depth, nl, this, ins.oparg, helper);
@@ -219,6 +238,13 @@ impl Gen<'_> {
         if ins.opcode == op::RESUME {
             let fall = self.addr(ins.next);
             self.asm.quicken_resume(this, fall, op::RESUME, op::RESUME_CHECK);
+        }
+        if self.falls_through(ins) {
+            if self.c().ref_debug {
+                // Debug builds check the generated REDIRECTS flag.
+                self.asm.trap_unless_next_is(self.addr(ins.next));
+            }
+            return Ok(());
         }
         for (target, _) in bytecode::successors(ins, depth)? {
             if let Some(l) = self.label_at(target) {
@@ -303,7 +329,7 @@ pub fn compile(input: &Input, consts: &Consts, stubs: Stubs) -> Result<Compiled,
     }
     // Falling off the last instruction cannot happen: verify() refused it.
     g.asm.bind(exit);
-    g.asm.exit();
+    g.asm.jump_abs(stubs.leave);
     g.asm.bind(dynamic);
     let counter = g.c().counter_handback_no_entry;
     g.asm.dynamic_dispatch(
@@ -369,7 +395,7 @@ mod tests {
             0,
             unit(op::RETURN_VALUE, 0),
         ];
-        let out = compile(&input(&code, &[]), &Consts::fake(), Stubs { call_then_exit: 0x30_0000 }).unwrap();
+        let out = compile(&input(&code, &[]), &Consts::fake(), Stubs { call_then_leave: 0x30_0000, leave: 0x30_0010 }).unwrap();
         let starts = [0usize, 1, 2, 3, 5];
         for (i, e) in out.entries.iter().enumerate() {
             assert_eq!(starts.contains(&i), *e != 0 || i == 0, "unit {i}");
@@ -402,13 +428,13 @@ mod tests {
         code.push(unit(op::RETURN_CONST, 0));
         assert_eq!(code.len(), MAX_CODE_UNITS);
         let before = crate::alloc::reset_peak();
-        let out = compile(&input(&code, &[0x1000]), &Consts::fake(), Stubs { call_then_exit: 0x30_0000 }).unwrap();
+        let out = compile(&input(&code, &[0x1000]), &Consts::fake(), Stubs { call_then_leave: 0x30_0000, leave: 0x30_0010 }).unwrap();
         let used = crate::alloc::peak() - before;
         assert!(out.code_bytes > 20 * MAX_CODE_UNITS, "{} bytes of code", out.code_bytes);
         assert!(used < crate::alloc::RESERVE_BYTES / 2, "a compile used {used} bytes");
         let mut too_big = code.clone();
         too_big.push(unit(op::NOP, 0));
-        let err = compile(&input(&too_big, &[0x1000]), &Consts::fake(), Stubs { call_then_exit: 0 }).err();
+        let err = compile(&input(&too_big, &[0x1000]), &Consts::fake(), Stubs { call_then_leave: 0, leave: 0 }).err();
         assert_eq!(err, Some(Refusal::TooLarge));
     }
 
@@ -441,14 +467,14 @@ mod tests {
     #[test]
     fn bad_local_index_is_refused() {
         let code = [unit(op::LOAD_CONST, 0), unit(op::STORE_FAST, 9), unit(op::RETURN_CONST, 0)];
-        let err = compile(&input(&code, &[0x1000]), &Consts::fake(), Stubs { call_then_exit: 0 }).err();
+        let err = compile(&input(&code, &[0x1000]), &Consts::fake(), Stubs { call_then_leave: 0, leave: 0 }).err();
         assert_eq!(err, Some(Refusal::BadBytecode));
     }
 
     #[test]
     fn const_index_out_of_range_is_refused() {
         let code = [unit(op::LOAD_CONST, 3), unit(op::RETURN_VALUE, 0)];
-        let err = compile(&input(&code, &[0x1000]), &Consts::fake(), Stubs { call_then_exit: 0 }).err();
+        let err = compile(&input(&code, &[0x1000]), &Consts::fake(), Stubs { call_then_leave: 0, leave: 0 }).err();
         assert_eq!(err, Some(Refusal::BadBytecode));
     }
 }

@@ -49,10 +49,33 @@ pub struct Consts {
     pub max_intrinsic_1: u32,
     pub max_intrinsic_2: u32,
     pub max_convert_value: u32,
+    /// Frame switches in machine code (`Asm::leave`): where the next frame
+    /// and its code's entry table are.
+    pub switch: Switch,
+}
+
+/// What the trampoline's frame switch reads (see `Asm::leave`).
+#[derive(Clone, Debug)]
+pub struct Switch {
+    /// False when the eval loop must see every frame change itself
+    /// (`LLTRACE` builds trace per frame).
+    pub enabled: bool,
+    pub tstate_current_frame: i32,
+    pub tstate_py_recursion_remaining: i32,
+    pub frame_owner: i32,
+    pub frame_executable: i32,
+    pub owned_by_cstack: u8,
+    pub code_bjit: i32,
+    pub code_units: i32,
+    pub codestate_entries: i32,
+    pub codestate_state: i32,
+    pub compiled_state: u8,
+    pub counter_frame_entries_jit: u64,
+    pub counter_frame_switches: u64,
 }
 
 /// The version of the table's contract; bumped when names change.
-pub const ABI_VERSION: i64 = 4;
+pub const ABI_VERSION: i64 = 5;
 
 impl Consts {
     /// Reads the table; `Err` names the first missing or bad entry.
@@ -83,7 +106,10 @@ impl Consts {
         let off = |name: &str| -> Result<i32, String> {
             i32::try_from(get(name)?).map_err(|_| format!("offset {name} out of range"))
         };
-        Ok(Consts {
+        let byte = |name: &str| -> Result<u8, String> {
+            u8::try_from(get(name)?).map_err(|_| format!("{name} is not a byte"))
+        };
+        let consts = Consts {
             frame_localsplus: off("frame.localsplus")?,
             frame_instr_ptr: off("frame.instr_ptr")?,
             tstate_eval_breaker: off("tstate.eval_breaker")?,
@@ -118,7 +144,34 @@ impl Consts {
             max_intrinsic_1: limit("max.intrinsic_1")?,
             max_intrinsic_2: limit("max.intrinsic_2")?,
             max_convert_value: limit("max.convert_value")?,
-        })
+            switch: Switch {
+                enabled: get("switch.enabled")? != 0,
+                tstate_current_frame: off("tstate.current_frame")?,
+                tstate_py_recursion_remaining: off("tstate.py_recursion_remaining")?,
+                frame_owner: off("frame.owner")?,
+                frame_executable: off("frame.f_executable")?,
+                owned_by_cstack: byte("frame_owned_by_cstack")?,
+                code_bjit: off("code._co_bjit")?,
+                code_units: off("code.co_code_adaptive")?,
+                codestate_entries: off("codestate.entries")?,
+                codestate_state: off("codestate.state")?,
+                compiled_state: byte("codestate.compiled")?,
+                counter_frame_entries_jit: get("counter.frame_entries_jit")? as u64,
+                counter_frame_switches: get("counter.frame_switches")? as u64,
+            },
+        };
+        // The frame switch reads these fields with these widths.
+        for (name, size) in [
+            ("sizeof.frame.owner", 1),
+            ("sizeof.codestate.state", 1),
+            ("sizeof.codestate.instr_ok", 1),
+            ("sizeof.tstate.py_recursion_remaining", 4),
+        ] {
+            if get(name)? != size {
+                return Err(format!("{name} is not {size}"));
+            }
+        }
+        Ok(consts)
     }
 
     /// A stand-in for unit tests: plausible offsets, fake addresses.
@@ -152,6 +205,21 @@ impl Consts {
             max_intrinsic_1: 11,
             max_intrinsic_2: 5,
             max_convert_value: 3,
+            switch: Switch {
+                enabled: true,
+                tstate_current_frame: 56,
+                tstate_py_recursion_remaining: 40,
+                frame_owner: 70,
+                frame_executable: 0,
+                owned_by_cstack: 3,
+                code_bjit: 184,
+                code_units: 200,
+                codestate_entries: 8,
+                codestate_state: 20,
+                compiled_state: 1,
+                counter_frame_entries_jit: 0x3020,
+                counter_frame_switches: 0x3028,
+            },
         }
     }
 }

@@ -94,7 +94,9 @@ fn build_runtime(consts: Consts) -> Option<Runtime> {
     let mut asm = x64::Asm::new(&consts);
     asm.trampoline_enter();
     let stub = asm.offset();
-    asm.call_rax_then_exit();
+    asm.call_rax();
+    let leave = asm.offset();
+    asm.leave();
     let bytes = asm.finish().ok()?;
     let block = CodeBlock::new(bytes.len(), |p| {
         // SAFETY: the block is writable and large enough.
@@ -106,7 +108,7 @@ fn build_runtime(consts: Consts) -> Option<Runtime> {
     Some(Runtime {
         consts,
         enter: base,
-        stubs: Stubs { call_then_exit: (base + stub) as u64 },
+        stubs: Stubs { call_then_leave: (base + stub) as u64, leave: (base + leave) as u64 },
         _trampoline: block,
     })
 }
@@ -229,7 +231,8 @@ pub unsafe extern "C" fn _PyBJIT_rs_free(handle: *mut c_void) {
     }
 }
 
-/// The address of the trampoline: `_PyBJIT_Result enter(tstate, frame, target)`.
+/// The address of the trampoline:
+/// `_PyBJIT_Result enter(tstate, frame, target, running)`.
 #[no_mangle]
 pub extern "C" fn _PyBJIT_rs_trampoline() -> *const c_void {
     RUNTIME.get().map_or(std::ptr::null(), |rt| rt.enter as *const c_void)

@@ -1,8 +1,9 @@
 //! The x86-64 backend: every machine instruction the JIT emits is here.
 //!
 //! The native frame is fixed (one template for all compiled code):
-//! the trampoline pushes rbp (frame pointer kept) and the callee-saved
-//! registers, aligns the stack to 16 bytes, and pins
+//! the trampoline pushes rbp (frame pointer kept), the callee-saved
+//! registers and the address of `_PyBJIT_Run()`'s current-frame slot
+//! (which also aligns the stack to 16 bytes), and pins
 //!   r12 = PyThreadState *tstate
 //!   r13 = _PyInterpreterFrame *frame
 //! Values live in the frame's value stack (`frame->localsplus`), so every
@@ -46,7 +47,8 @@ impl Asm {
         self.ops.finalize().map_err(|e| format!("{e:?}"))
     }
 
-    /// Enter(tstate, frame, target): the only way into machine code.
+    /// Enter(tstate, frame, target, running): the only way into machine
+    /// code.  `*running` is kept equal to the frame machine code runs.
     pub fn trampoline_enter(&mut self) {
         asm!(self.ops
             ; push rbp
@@ -56,14 +58,15 @@ impl Asm {
             ; push r13
             ; push r14
             ; push r15
-            ; sub rsp, 8
+            ; push rcx
             ; mov r12, rdi
             ; mov r13, rsi
             ; jmp rdx
         );
     }
 
-    /// Leave machine code with the result in rax:rdx.
+    /// Leave machine code with the result in rax:rdx (pops the running
+    /// slot with the alignment).
     pub fn exit(&mut self) {
         asm!(self.ops
             ; add rsp, 8
@@ -77,12 +80,90 @@ impl Asm {
         );
     }
 
-    /// Call the helper in rax (arguments already set), then leave.  Lives
-    /// in the never-freed trampoline: the helper may free the code that
-    /// jumped here.
-    pub fn call_rax_then_exit(&mut self) {
+    /// Call the helper in rax (arguments already set), then go on as
+    /// `leave` (which must follow).  Lives in the never-freed trampoline:
+    /// the helper may free the code that jumped here.
+    pub fn call_rax(&mut self) {
         asm!(self.ops ; call rax);
+    }
+
+    /// Every way out of compiled code, with a result in rax:rdx.  If it asks
+    /// for another frame (a call pushed one: START_FRAME; a return or yield
+    /// went back to one: RESUME_FRAME), switch to that frame's machine code
+    /// here, as the eval loop would after `start_frame`/`resume_frame` and
+    /// `_PyBJIT_EntryFor()`.  Whatever this cannot take (the entry frame,
+    /// code not compiled or instrumented, no entry, recursion limit) leaves
+    /// for the eval loop with the result unchanged, and the eval loop does
+    /// it.  Lives in the trampoline: the code that jumped here may be freed.
+    pub fn leave(&mut self) {
+        let s = self.c.switch.clone();
+        if s.enabled {
+            let start_frame = 3;
+            let resume_frame = 4;
+            asm!(self.ops
+                ; mov ecx, edx
+                ; and ecx, 7
+                ; cmp ecx, resume_frame
+                ; je >lookup
+                ; cmp ecx, start_frame
+                ; jne >out
+                // _Py_EnterRecursivePy(): the eval loop raises RecursionError.
+                ; cmp DWORD [r12 + s.tstate_py_recursion_remaining], 0
+                ; jle >out
+                ; lookup:
+                ; mov r8, [r12 + s.tstate_current_frame]
+                ; cmp BYTE [r8 + s.frame_owner], s.owned_by_cstack as i8
+                ; je >out
+                ; cmp ecx, start_frame
+                ; jne >have_ip
+                // A started frame begins at its instr_ptr (rax is NULL).
+                ; mov rax, [r8 + self.c.frame_instr_ptr]
+                ; have_ip:
+                ; mov r9, [r8 + s.frame_executable]
+                ; mov r10, [r9 + s.code_bjit]
+                ; test r10, r10
+                ; jz >out
+                ; cmp BYTE [r10 + s.codestate_state], s.compiled_state as i8
+                ; jne >out
+                ; cmp BYTE [r10 + self.c.codestate_instr_ok], 0
+                ; je >out
+                // entries[(next_instr - _PyCode_CODE(co)) / 2]
+                ; mov r11, rax
+                ; lea r9, [r9 + s.code_units]
+                ; sub r11, r9
+                ; mov r10, [r10 + s.codestate_entries]
+                ; mov r10, [r10 + r11 * 4]
+                ; test r10, r10
+                ; jz >out
+                // Commit: this is now the running frame.
+                ; cmp ecx, start_frame
+                ; jne >counted
+                ; sub DWORD [r12 + s.tstate_py_recursion_remaining], 1
+                ; counted:
+                ; cmp rax, [r8 + self.c.frame_instr_ptr]
+                ; jne >not_entry
+                ; mov r9, QWORD s.counter_frame_entries_jit as i64
+                ; add QWORD [r9], 1
+                ; not_entry:
+                ; mov r9, QWORD s.counter_frame_switches as i64
+                ; add QWORD [r9], 1
+                ; mov r13, r8
+                ; mov r9, [rbp - 48]
+                ; mov [r9], r13
+                ; jmp r10
+                ; out:
+            );
+        }
         self.exit();
+    }
+
+    /// Jump to an absolute address (the trampoline's `leave`), keeping
+    /// rax:rdx.
+    pub fn jump_abs(&mut self, addr: u64) {
+        asm!(self.ops
+            ; mov rcx, QWORD addr as i64
+            ; jmp rcx
+        );
     }
 
     fn sp_disp(&self, depth: u32, nlocals: u32) -> i32 {
@@ -174,6 +255,17 @@ impl Asm {
             ; mov rcx, QWORD addr as i64
             ; cmp rax, rcx
             ; je =>l
+        );
+    }
+
+    /// Crash (ud2) unless rax is `addr`: an assertion in debug builds.
+    pub fn trap_unless_next_is(&mut self, addr: u64) {
+        asm!(self.ops
+            ; mov rcx, QWORD addr as i64
+            ; cmp rax, rcx
+            ; je >ok
+            ; ud2
+            ; ok:
         );
     }
 

@@ -162,7 +162,8 @@ fn compile_case(c: &Case) -> Result<Compiled, Refusal> {
         live: false,
     };
     let stubs = Stubs {
-        call_then_exit: 0x30_0000,
+        call_then_leave: 0x30_0000,
+        leave: 0x30_0010,
     };
     let result = compiler::compile(&input, &Consts::fake(), stubs);
     if let Ok(compiled) = &result {
