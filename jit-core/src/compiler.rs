@@ -9,7 +9,7 @@ use crate::bytecode::{self, Code, Instr};
 use crate::codemem::{CodeBlock, MemError};
 use crate::consts::Consts;
 use crate::generated::opcodes as op;
-use crate::x64::Asm;
+use crate::x64::{Asm, Handback};
 use crate::Refusal;
 
 /// What the compiler needs to know about one code object.
@@ -57,6 +57,9 @@ struct Gen<'a> {
     exit: DynamicLabel,
     dynamic: DynamicLabel,
     stubs: Stubs,
+    /// Native fast paths whose guard failed continue here, emitted after
+    /// all instructions: (label, instruction index, depth).
+    slow: Vec<(DynamicLabel, usize, u32)>,
 }
 
 impl Gen<'_> {
@@ -101,6 +104,14 @@ impl Gen<'_> {
         low < 0
     }
 
+    /// A label for the out-of-line path of instruction `k`: the generic
+    /// route (helper call) emitted after all instructions.
+    fn slow_path(&mut self, k: usize, depth: u32) -> DynamicLabel {
+        let l = self.asm.new_label();
+        self.slow.push((l, k, depth));
+        l
+    }
+
     fn gen_instr(&mut self, k: usize) -> Result<(), Refusal> {
         let ins = self.code.instrs[k];
         let Some(depth) = self.code.depth[k] else { return Ok(()) };
@@ -108,7 +119,7 @@ impl Gen<'_> {
         let this = self.addr(ins.at);
         if self.c().pystats {
             // Instructions emitted inline would be missing from the counts.
-            return self.gen_helper_call(&ins, depth);
+            return self.gen_helper_call(&ins, depth).map(drop);
         }
         match ins.opcode {
             op::NOP => {}
@@ -126,17 +137,95 @@ impl Gen<'_> {
                 }
                 self.asm.store_stack(depth, nl);
             }
+            op::LOAD_FAST_AND_CLEAR => {
+                self.asm.load_local(ins.oparg);
+                self.asm.clear_local(ins.oparg);
+                self.asm.store_stack(depth, nl);
+            }
+            op::LOAD_FAST_CHECK => {
+                // An unbound local raises in the helper.
+                let slow = self.slow_path(k, depth);
+                self.asm.load_local(ins.oparg);
+                self.asm.jump_if_rax_null(slow);
+                self.asm.incref_rax();
+                self.asm.store_stack(depth, nl);
+            }
             op::STORE_FAST => {
                 // Store first, then drop the old value: its __del__ may look.
                 self.asm.load_stack(depth - 1, nl);
                 self.asm.swap_local(ins.oparg);
                 let check = self.after_dealloc(&ins, depth - 1);
-                self.asm.decref(true, true, this, check);
+                self.asm.decref(true, true, this, Some(check));
             }
-            op::POP_TOP => {
+            op::STORE_FAST_STORE_FAST => {
+                // SETLOCAL(oparg >> 4, top); SETLOCAL(oparg & 15, second).
+                // The first __del__ may switch on tracing: the instruction
+                // ends before the frame is handed back.
+                self.asm.load_stack(depth - 1, nl);
+                self.asm.swap_local(ins.oparg >> 4);
+                self.asm.decref(true, true, this, None);
+                self.asm.load_stack(depth - 2, nl);
+                self.asm.swap_local(ins.oparg & 15);
+                let check = self.after_dealloc(&ins, depth - 2);
+                self.asm.decref(true, true, this, Some(check));
+            }
+            op::STORE_FAST_LOAD_FAST => {
+                self.asm.load_stack(depth - 1, nl);
+                self.asm.swap_local(ins.oparg >> 4);
+                self.asm.decref(true, true, this, None);
+                self.gen_load_fast(ins.oparg & 15, depth - 1);
+                let check = self.after_dealloc(&ins, depth);
+                self.asm.handback_if_instrumented(check);
+            }
+            op::POP_TOP | op::END_FOR => {
                 self.asm.load_stack(depth - 1, nl);
                 let check = self.after_dealloc(&ins, depth - 1);
-                self.asm.decref(false, false, this, check);
+                self.asm.decref(false, false, this, Some(check));
+            }
+            op::PUSH_NULL => self.asm.store_stack_null(depth, nl),
+            op::COPY => {
+                self.asm.load_stack(depth - ins.oparg, nl);
+                self.asm.incref_rax();
+                self.asm.store_stack(depth, nl);
+            }
+            op::SWAP => self.asm.swap_stack(depth - 1, depth - ins.oparg, nl),
+            op::POP_JUMP_IF_NONE | op::POP_JUMP_IF_NOT_NONE => {
+                // None is immortal; anything else is released first.
+                let target_unit = i64::from(ins.next) + i64::from(ins.oparg);
+                let target = self.label_at(target_unit).ok_or(Refusal::BadJump)?;
+                let none = self.c().py_none;
+                let is_none = self.asm.new_label();
+                self.asm.load_stack(depth - 1, nl);
+                self.asm.branch_if_rax(none, true, is_none);
+                // Not None: where the instruction goes on.
+                let (next_unit, next) = if ins.opcode == op::POP_JUMP_IF_NONE {
+                    (ins.next, None)
+                } else {
+                    (target_unit as u32, Some(target))
+                };
+                let mut check = self.after_dealloc(&ins, depth - 1);
+                check.next_instr = self.addr(next_unit);
+                self.asm.decref(false, false, this, Some(check));
+                let fall = self.label_at(i64::from(ins.next)).ok_or(Refusal::BadJump)?;
+                self.asm.jump(next.unwrap_or(fall));
+                self.asm.bind(is_none);
+                if ins.opcode == op::POP_JUMP_IF_NONE {
+                    self.asm.jump(target);
+                }
+            }
+            op::TO_BOOL_BOOL => {
+                // Live opcode still TO_BOOL_BOOL and a bool: nothing to do.
+                let slow = self.slow_path(k, depth);
+                self.asm.jump_unless_opcode(this, ins.opcode, slow);
+                self.asm.load_stack(depth - 1, nl);
+                let ty = self.c().bool_type;
+                self.asm.jump_unless_type(ty, slow);
+            }
+            op::RESUME_CHECK => {
+                let slow = self.slow_path(k, depth);
+                let c = self.c();
+                let version = self.input.code_addr - c.switch.code_units as u64 + c.code_instrumentation_version as u64;
+                self.asm.jump_unless_resume_ok(version, slow);
             }
             op::POP_JUMP_IF_TRUE | op::POP_JUMP_IF_FALSE => {
                 // The operand is a bool (immortal): compare, no decref.
@@ -189,9 +278,15 @@ impl Gen<'_> {
 
     /// Where to hand the frame back if a deallocation in `ins` changed
     /// instrumentation: the next instruction, with `depth` values.
-    fn after_dealloc(&self, ins: &Instr, depth: u32) -> (u64, u64, u64, u32, u32, DynamicLabel) {
-        let counter = self.c().counter_handback_instrumentation;
-        (self.input.instr_ok_addr, counter, self.addr(ins.next), depth, self.input.nlocalsplus, self.exit)
+    fn after_dealloc(&self, ins: &Instr, depth: u32) -> Handback {
+        Handback {
+            instr_ok: self.input.instr_ok_addr,
+            counter: self.c().counter_handback_instrumentation,
+            next_instr: self.addr(ins.next),
+            depth,
+            nlocals: self.input.nlocalsplus,
+            exit: self.exit,
+        }
     }
 
     fn gen_load_fast(&mut self, local: u32, depth: u32) {
@@ -202,14 +297,15 @@ impl Gen<'_> {
 
     /// Call the helper, then go where it says: a known successor, another
     /// entry of this code object, or back to the eval loop.
-    fn gen_helper_call(&mut self, ins: &Instr, depth: u32) -> Result<(), Refusal> {
+    /// Returns true if it falls through to the next instruction.
+    fn gen_helper_call(&mut self, ins: &Instr, depth: u32) -> Result<bool, Refusal> {
         let nl = self.input.nlocalsplus;
         let this = self.addr(ins.at);
         let Some((opcode, helper)) = self.helper(ins) else {
             let counter = self.c().counter_handback_unsupported;
             let start = self.addr(ins.start);
             self.asm.hand_back(start, depth, nl, counter, self.exit);
-            return Ok(());
+            return Ok(false);
         };
         if op::FLAGS[ins.base as usize] & op::ADAPTIVE != 0 {
             // The interpreter specializes this instruction in place, also
@@ -225,7 +321,7 @@ impl Gen<'_> {
             }
         } else if op::FLAGS[opcode as usize] & op::FRAME_EXIT != 0 {
             self.asm.tail_call_helper(depth, nl, this, ins.oparg, helper, self.stubs.call_then_leave);
-            return Ok(());
+            return Ok(false);
         } else {
             self.asm.call_helper(depth, nl, this, ins.oparg, helper);
         }
@@ -244,7 +340,7 @@ impl Gen<'_> {
                 // Debug builds check the generated REDIRECTS flag.
                 self.asm.trap_unless_next_is(self.addr(ins.next));
             }
-            return Ok(());
+            return Ok(true);
         }
         for (target, _) in bytecode::successors(ins, depth)? {
             if let Some(l) = self.label_at(target) {
@@ -253,7 +349,7 @@ impl Gen<'_> {
             }
         }
         self.asm.jump(self.dynamic);
-        Ok(())
+        Ok(false)
     }
 }
 
@@ -319,13 +415,20 @@ pub fn compile(input: &Input, consts: &Consts, stubs: Stubs) -> Result<Compiled,
     let labels = (0..code.instrs.len()).map(|_| asm.new_label()).collect();
     let exit = asm.new_label();
     let dynamic = asm.new_label();
-    let mut g = Gen { asm, input, code: &code, labels, exit, dynamic, stubs };
+    let mut g = Gen { asm, input, code: &code, labels, exit, dynamic, stubs, slow: Vec::new() };
     let mut offsets = Vec::with_capacity(code.instrs.len());
     for k in 0..code.instrs.len() {
         let l = g.labels[k];
         g.asm.bind(l);
         offsets.push(g.asm.offset());
         g.gen_instr(k)?;
+    }
+    // Out-of-line paths: the instruction's helper, then on to the next.
+    for (l, k, depth) in std::mem::take(&mut g.slow) {
+        g.asm.bind(l);
+        if g.gen_helper_call(&code.instrs[k], depth)? {
+            g.asm.jump(g.labels[k + 1]);
+        }
     }
     // Falling off the last instruction cannot happen: verify() refused it.
     g.asm.bind(exit);

@@ -21,6 +21,11 @@ pub struct Consts {
     pub tstate_tracing: i32,
     pub eval_events_mask: i64,
     pub ob_refcnt: i32,
+    pub ob_type: i32,
+    /// `&PyBool_Type`.
+    pub bool_type: u64,
+    /// Offset of `_co_instrumentation_version` in a code object.
+    pub code_instrumentation_version: i32,
     pub ref_debug: bool,
     /// `--enable-pystats`: every instruction runs through its helper, which
     /// counts it as the interpreter does.
@@ -64,6 +69,9 @@ pub struct Switch {
     pub tstate_py_recursion_remaining: i32,
     pub frame_owner: i32,
     pub frame_executable: i32,
+    /// `frame->stacktop`, set to -1 while the frame runs (as
+    /// `_PyFrame_GetStackPointer()` does): gc then skips its stack.
+    pub frame_stacktop: i32,
     pub owned_by_cstack: u8,
     pub code_bjit: i32,
     pub code_units: i32,
@@ -116,6 +124,9 @@ impl Consts {
             tstate_tracing: off("tstate.tracing")?,
             eval_events_mask: get("eval_events_mask")?,
             ob_refcnt: off("object.ob_refcnt")?,
+            ob_type: off("object.ob_type")?,
+            bool_type: get("type.bool")? as u64,
+            code_instrumentation_version: off("code._co_instrumentation_version")?,
             ref_debug: get("ref_debug")? != 0,
             pystats: get("pystats")? != 0,
             py_none: get("Py_None")? as u64,
@@ -150,6 +161,7 @@ impl Consts {
                 tstate_py_recursion_remaining: off("tstate.py_recursion_remaining")?,
                 frame_owner: off("frame.owner")?,
                 frame_executable: off("frame.f_executable")?,
+                frame_stacktop: off("frame.stacktop")?,
                 owned_by_cstack: byte("frame_owned_by_cstack")?,
                 code_bjit: off("code._co_bjit")?,
                 code_units: off("code.co_code_adaptive")?,
@@ -166,6 +178,7 @@ impl Consts {
             ("sizeof.codestate.state", 1),
             ("sizeof.codestate.instr_ok", 1),
             ("sizeof.tstate.py_recursion_remaining", 4),
+            ("sizeof.frame.stacktop", 4),
         ] {
             if get(name)? != size {
                 return Err(format!("{name} is not {size}"));
@@ -183,6 +196,9 @@ impl Consts {
             tstate_tracing: 32,
             eval_events_mask: 0xff,
             ob_refcnt: 0,
+            ob_type: 8,
+            bool_type: 0x1030,
+            code_instrumentation_version: 176,
             ref_debug: false,
             pystats: false,
             py_none: 0x1000,
@@ -211,6 +227,7 @@ impl Consts {
                 tstate_py_recursion_remaining: 40,
                 frame_owner: 70,
                 frame_executable: 0,
+                frame_stacktop: 64,
                 owned_by_cstack: 3,
                 code_bjit: 184,
                 code_units: 200,

@@ -15,6 +15,19 @@ use dynasmrt::{dynasm, DynamicLabel, DynasmApi, DynasmLabelApi, VecAssembler};
 
 use crate::consts::Consts;
 
+/// Where to hand the frame back if instrumentation changed during a
+/// deallocation: the `instr_ok` byte to test, the counter, and the
+/// interpreter's next_instr and stack depth.
+#[derive(Clone, Copy)]
+pub struct Handback {
+    pub instr_ok: u64,
+    pub counter: u64,
+    pub next_instr: u64,
+    pub depth: u32,
+    pub nlocals: u32,
+    pub exit: DynamicLabel,
+}
+
 pub struct Asm {
     pub ops: VecAssembler<X64Relocation>,
     pub c: Consts,
@@ -147,6 +160,7 @@ impl Asm {
                 ; not_entry:
                 ; mov r9, QWORD s.counter_frame_switches as i64
                 ; add QWORD [r9], 1
+                ; mov DWORD [r8 + s.frame_stacktop], -1
                 ; mov r13, r8
                 ; mov r9, [rbp - 48]
                 ; mov [r9], r13
@@ -424,9 +438,9 @@ impl Asm {
     /// a deallocation (which can run any code) frame->instr_ptr is set to
     /// `this_instr`.  Clobbers caller-saved registers.
     /// After a deallocation (which may run `__del__` and switch on
-    /// tracing), `check` = (instr_ok address, counter, next_instr, stack
-    /// displacement, exit) hands the frame back at the next instruction.
-    pub fn decref(&mut self, use_rcx: bool, xdecref: bool, this_instr: u64, check: (u64, u64, u64, u32, u32, DynamicLabel)) {
+    /// tracing), `check` hands the frame back at the next instruction if
+    /// instrumentation changed (None: the caller checks later).
+    pub fn decref(&mut self, use_rcx: bool, xdecref: bool, this_instr: u64, check: Option<Handback>) {
         if use_rcx {
             asm!(self.ops ; mov rax, rcx);
         }
@@ -458,14 +472,81 @@ impl Asm {
                 ; call rax
             );
         }
-        let (ok, counter, next, depth, nlocals, exit) = check;
-        asm!(self.ops
-            ; mov rcx, QWORD ok as i64
-            ; cmp BYTE [rcx], 0
-            ; jne >done
-        );
-        self.hand_back(next, depth, nlocals, counter, exit);
+        if let Some(check) = check {
+            self.handback_if_instrumented(check);
+        }
         asm!(self.ops ; done:);
+    }
+
+    /// Hand the frame back as `h` says if instrumentation changed (the code
+    /// state's `instr_ok` byte is 0).
+    pub fn handback_if_instrumented(&mut self, h: Handback) {
+        asm!(self.ops
+            ; mov rcx, QWORD h.instr_ok as i64
+            ; cmp BYTE [rcx], 0
+            ; jne >ok
+        );
+        self.hand_back(h.next_instr, h.depth, h.nlocals, h.counter, h.exit);
+        asm!(self.ops ; ok:);
+    }
+
+    /// Stack slots `a` and `b` trade places.
+    pub fn swap_stack(&mut self, a: u32, b: u32, nlocals: u32) {
+        let (da, db) = (self.sp_disp(a, nlocals), self.sp_disp(b, nlocals));
+        asm!(self.ops
+            ; mov rax, [r13 + da]
+            ; mov rcx, [r13 + db]
+            ; mov [r13 + da], rcx
+            ; mov [r13 + db], rax
+        );
+    }
+
+    /// Stack slot `depth` = NULL.
+    pub fn store_stack_null(&mut self, depth: u32, nlocals: u32) {
+        let disp = self.sp_disp(depth, nlocals);
+        asm!(self.ops ; mov QWORD [r13 + disp], 0);
+    }
+
+    /// Local `i` = NULL.
+    pub fn clear_local(&mut self, i: u32) {
+        let disp = self.c.frame_localsplus + 8 * i as i32;
+        asm!(self.ops ; mov QWORD [r13 + disp], 0);
+    }
+
+    /// Jump to `l` if rax is NULL.
+    pub fn jump_if_rax_null(&mut self, l: DynamicLabel) {
+        asm!(self.ops ; test rax, rax ; jz =>l);
+    }
+
+    /// Jump to `l` unless the live opcode at `instr` is `opcode`.
+    pub fn jump_unless_opcode(&mut self, instr: u64, opcode: u8, l: DynamicLabel) {
+        asm!(self.ops
+            ; mov rcx, QWORD instr as i64
+            ; cmp BYTE [rcx], opcode as i8
+            ; jne =>l
+        );
+    }
+
+    /// Jump to `l` unless Py_TYPE(rax) is `ty`.
+    pub fn jump_unless_type(&mut self, ty: u64, l: DynamicLabel) {
+        let off = self.c.ob_type;
+        asm!(self.ops
+            ; mov rcx, QWORD ty as i64
+            ; cmp [rax + off], rcx
+            ; jne =>l
+        );
+    }
+
+    /// RESUME_CHECK: jump to `l` unless tstate->eval_breaker equals the
+    /// code object's instrumentation version (at `version`).
+    pub fn jump_unless_resume_ok(&mut self, version: u64, l: DynamicLabel) {
+        let off = self.c.tstate_eval_breaker;
+        asm!(self.ops
+            ; mov rax, [r12 + off]
+            ; mov rcx, QWORD version as i64
+            ; cmp rax, [rcx]
+            ; jne =>l
+        );
     }
 
     /// Jump to `l` if rax == value (or != value).
