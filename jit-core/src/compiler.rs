@@ -9,7 +9,7 @@ use crate::bytecode::{self, Code, Instr};
 use crate::codemem::{CodeBlock, MemError};
 use crate::consts::Consts;
 use crate::generated::opcodes as op;
-use crate::x64::{Asm, Handback};
+use crate::x64::{Asm, FloatOp, Handback};
 use crate::Refusal;
 
 /// What the compiler needs to know about one code object.
@@ -221,6 +221,38 @@ impl Gen<'_> {
                 let ty = self.c().bool_type;
                 self.asm.jump_unless_type(ty, slow);
             }
+            // Guarded fast paths of specialized instructions.  Release
+            // builds only: debug builds count references in functions.
+            op::BINARY_OP_ADD_FLOAT | op::BINARY_OP_SUBTRACT_FLOAT | op::BINARY_OP_MULTIPLY_FLOAT
+                if !self.c().ref_debug =>
+            {
+                let slow = self.slow_path(k, depth);
+                self.asm.jump_unless_opcode(this, ins.opcode, slow);
+                let float_op = match ins.opcode {
+                    op::BINARY_OP_ADD_FLOAT => FloatOp::Add,
+                    op::BINARY_OP_SUBTRACT_FLOAT => FloatOp::Subtract,
+                    _ => FloatOp::Multiply,
+                };
+                let next = self.addr(ins.next);
+                self.asm.float_binop(float_op, depth, nl, this, next, slow, self.exit);
+            }
+            op::LOAD_ATTR_INSTANCE_VALUE if !self.c().ref_debug => {
+                let slow = self.slow_path(k, depth);
+                self.asm.jump_unless_opcode(this, ins.opcode, slow);
+                let push_null = ins.oparg & 1 != 0;
+                self.asm.load_attr_instance_value(
+                    depth,
+                    nl,
+                    this,
+                    op::CACHE_LOAD_ATTR_INSTANCE_VALUE_TYPE_VERSION,
+                    op::CACHE_LOAD_ATTR_INSTANCE_VALUE_INDEX,
+                    push_null,
+                    slow,
+                );
+                // Release the owner (in rcx); its __del__ may look.
+                let check = self.after_dealloc(&ins, depth + u32::from(push_null));
+                self.asm.decref(true, false, this, Some(check));
+            }
             op::RESUME_CHECK => {
                 let slow = self.slow_path(k, depth);
                 let c = self.c();
@@ -426,6 +458,8 @@ pub fn compile(input: &Input, consts: &Consts, stubs: Stubs) -> Result<Compiled,
     // Out-of-line paths: the instruction's helper, then on to the next.
     for (l, k, depth) in std::mem::take(&mut g.slow) {
         g.asm.bind(l);
+        let counter = consts.native.counter_native_slow + 8 * u64::from(code.instrs[k].opcode);
+        g.asm.count(counter);
         if g.gen_helper_call(&code.instrs[k], depth)? {
             g.asm.jump(g.labels[k + 1]);
         }

@@ -47,6 +47,8 @@ pub struct Consts {
     pub backoff_unreachable: u16,
     /// `_PyBJIT_INTERPRET`: a helper result that asks for the interpreter.
     pub result_interpret: i32,
+    /// `_PyBJIT_ERROR`: 'goto error' in the eval loop.
+    pub result_error: i32,
     /// Largest valid oparg of BINARY_OP, COMPARE_OP (>> 5), CALL_INTRINSIC_1,
     /// CALL_INTRINSIC_2 and CONVERT_VALUE: they index C tables.
     pub max_binary_op: u32,
@@ -54,9 +56,26 @@ pub struct Consts {
     pub max_intrinsic_1: u32,
     pub max_intrinsic_2: u32,
     pub max_convert_value: u32,
+    /// Native fast paths of specialized instructions.
+    pub native: Native,
     /// Frame switches in machine code (`Asm::leave`): where the next frame
     /// and its code's entry table are.
     pub switch: Switch,
+}
+
+/// What the native fast paths read (see compiler.rs, `gen_native_*`).
+#[derive(Clone, Debug)]
+pub struct Native {
+    pub float_type: u64,
+    pub float_ob_fval: i32,
+    pub fn_float_from_double: u64,
+    pub fn_float_exact_dealloc: u64,
+    pub type_version_tag: i32,
+    pub type_basicsize: i32,
+    pub dictvalues_valid: i32,
+    pub dictvalues_values: i32,
+    /// `uint64_t[256]`: guard failures of native fast paths, per opcode.
+    pub counter_native_slow: u64,
 }
 
 /// What the trampoline's frame switch reads (see `Asm::leave`).
@@ -150,11 +169,26 @@ impl Consts {
                 .ok()
                 .filter(|k| (1..8).contains(k))
                 .ok_or("bad result.interpret")?,
+            result_error: i32::try_from(get("result.error")?)
+                .ok()
+                .filter(|k| (1..8).contains(k))
+                .ok_or("bad result.error")?,
             max_binary_op: limit("max.binary_op")?,
             max_compare_op: limit("max.compare_op")?,
             max_intrinsic_1: limit("max.intrinsic_1")?,
             max_intrinsic_2: limit("max.intrinsic_2")?,
             max_convert_value: limit("max.convert_value")?,
+            native: Native {
+                float_type: get("type.float")? as u64,
+                float_ob_fval: off("float.ob_fval")?,
+                fn_float_from_double: get("fn.PyFloat_FromDouble")? as u64,
+                fn_float_exact_dealloc: get("fn._PyFloat_ExactDealloc")? as u64,
+                type_version_tag: off("type.tp_version_tag")?,
+                type_basicsize: off("type.tp_basicsize")?,
+                dictvalues_valid: off("dictvalues.valid")?,
+                dictvalues_values: off("dictvalues.values")?,
+                counter_native_slow: get("counter.native_slow")? as u64,
+            },
             switch: Switch {
                 enabled: get("switch.enabled")? != 0,
                 tstate_current_frame: off("tstate.current_frame")?,
@@ -179,6 +213,9 @@ impl Consts {
             ("sizeof.codestate.instr_ok", 1),
             ("sizeof.tstate.py_recursion_remaining", 4),
             ("sizeof.frame.stacktop", 4),
+            ("sizeof.type.tp_version_tag", 4),
+            ("sizeof.type.tp_basicsize", 8),
+            ("sizeof.dictvalues.valid", 1),
         ] {
             if get(name)? != size {
                 return Err(format!("{name} is not {size}"));
@@ -216,11 +253,23 @@ impl Consts {
             backoff_value_unit: 16,
             backoff_unreachable: 0xffff,
             result_interpret: 5,
+            result_error: 1,
             max_binary_op: 25,
             max_compare_op: 5,
             max_intrinsic_1: 11,
             max_intrinsic_2: 5,
             max_convert_value: 3,
+            native: Native {
+                float_type: 0x1040,
+                float_ob_fval: 16,
+                fn_float_from_double: 0x2030,
+                fn_float_exact_dealloc: 0x2040,
+                type_version_tag: 128,
+                type_basicsize: 32,
+                dictvalues_valid: 3,
+                dictvalues_values: 8,
+                counter_native_slow: 0x4000,
+            },
             switch: Switch {
                 enabled: true,
                 tstate_current_frame: 56,

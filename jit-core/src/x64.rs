@@ -15,6 +15,14 @@ use dynasmrt::{dynasm, DynamicLabel, DynasmApi, DynasmLabelApi, VecAssembler};
 
 use crate::consts::Consts;
 
+/// The float operations with a native fast path.
+#[derive(Clone, Copy)]
+pub enum FloatOp {
+    Add,
+    Subtract,
+    Multiply,
+}
+
 /// Where to hand the frame back if instrumentation changed during a
 /// deallocation: the `instr_ok` byte to test, the counter, and the
 /// interpreter's next_instr and stack depth.
@@ -488,6 +496,134 @@ impl Asm {
         );
         self.hand_back(h.next_instr, h.depth, h.nlocals, h.counter, h.exit);
         asm!(self.ops ; ok:);
+    }
+
+    /// BINARY_OP_{ADD,SUBTRACT,MULTIPLY}_FLOAT on stack slots `depth - 2`
+    /// and `depth - 1`, as DECREF_INPUTS_AND_REUSE_FLOAT does: the result
+    /// goes into an operand whose only reference is the stack, else into a
+    /// new float.  Jumps to `slow` (nothing done) unless both are exact
+    /// floats.  A failed allocation leaves for the eval loop's error
+    /// handling with the operands still on the stack.  Release builds only.
+    #[allow(clippy::too_many_arguments)]
+    pub fn float_binop(&mut self, op: FloatOp, depth: u32, nlocals: u32, this_instr: u64, next_instr: u64, slow: DynamicLabel, exit: DynamicLabel) {
+        let n = self.c.native.clone();
+        let (d_left, d_right) = (self.sp_disp(depth - 2, nlocals), self.sp_disp(depth - 1, nlocals));
+        let (rc, ty, fval, ip) = (self.c.ob_refcnt, self.c.ob_type, n.float_ob_fval, self.c.frame_instr_ptr);
+        asm!(self.ops
+            ; mov rax, [r13 + d_left]
+            ; mov rcx, [r13 + d_right]
+            ; mov rdx, QWORD n.float_type as i64
+            ; cmp [rax + ty], rdx
+            ; jne =>slow
+            ; cmp [rcx + ty], rdx
+            ; jne =>slow
+            ; movsd xmm0, [rax + fval]
+        );
+        match op {
+            FloatOp::Add => asm!(self.ops ; addsd xmm0, [rcx + fval]),
+            FloatOp::Subtract => asm!(self.ops ; subsd xmm0, [rcx + fval]),
+            FloatOp::Multiply => asm!(self.ops ; mulsd xmm0, [rcx + fval]),
+        }
+        let error = self.c.result_error;
+        asm!(self.ops
+            ; mov rdx, QWORD this_instr as i64
+            ; cmp QWORD [rax + rc], 1
+            ; jne >right
+            // Reuse left; drop right (_Py_DECREF_SPECIALIZED).
+            ; movsd [rax + fval], xmm0
+            ; cmp DWORD [rcx + rc], 0
+            ; jl >done
+            ; sub QWORD [rcx + rc], 1
+            ; jnz >done
+            ; mov [r13 + ip], rdx
+            ; mov rdi, rcx
+            ; mov rax, QWORD n.fn_float_exact_dealloc as i64
+            ; call rax
+            ; jmp >done
+            ; right:
+            ; cmp QWORD [rcx + rc], 1
+            ; jne >alloc
+            // Reuse right; left keeps a reference elsewhere.
+            ; movsd [rcx + fval], xmm0
+            ; cmp DWORD [rax + rc], 0
+            ; jl >put_right
+            ; sub QWORD [rax + rc], 1
+            ; put_right:
+            ; mov [r13 + d_left], rcx
+            ; jmp >done
+            ; alloc:
+            ; mov [r13 + ip], rdx
+            ; mov rax, QWORD n.fn_float_from_double as i64
+            ; call rax
+            ; test rax, rax
+            ; jz >failed
+            ; mov rcx, [r13 + d_left]
+            ; cmp DWORD [rcx + rc], 0
+            ; jl >left_done
+            ; sub QWORD [rcx + rc], 1
+            ; left_done:
+            ; mov rcx, [r13 + d_right]
+            ; cmp DWORD [rcx + rc], 0
+            ; jl >right_done
+            ; sub QWORD [rcx + rc], 1
+            ; right_done:
+            ; mov [r13 + d_left], rax
+            ; jmp >done
+            ; failed:
+            ; mov rax, QWORD next_instr as i64
+            ; lea rdx, [r13 + d_right + 8]
+            ; or rdx, error
+            ; jmp =>exit
+            ; done:
+        );
+    }
+
+    /// LOAD_ATTR_INSTANCE_VALUE on stack slot `depth - 1`, reading the
+    /// live inline cache (type version and value index at the given code
+    /// unit offsets).  Jumps to `slow` (nothing done) on a guard failure.
+    /// Leaves the owner in rcx, its slot holding the attribute (and NULL
+    /// above it if `push_null`), for the caller to release.  Release
+    /// builds only.
+    #[allow(clippy::too_many_arguments)]
+    pub fn load_attr_instance_value(&mut self, depth: u32, nlocals: u32, this_instr: u64, version_unit: u32, index_unit: u32, push_null: bool, slow: DynamicLabel) {
+        let n = self.c.native.clone();
+        let d = self.sp_disp(depth - 1, nlocals);
+        let (ty, rc) = (self.c.ob_type, self.c.ob_refcnt);
+        let (vo, io) = (2 * version_unit as i32, 2 * index_unit as i32);
+        asm!(self.ops
+            ; mov rdx, [r13 + d]
+            ; mov rcx, [rdx + ty]
+            ; mov r8, QWORD this_instr as i64
+            ; mov eax, DWORD [r8 + vo]
+            ; cmp DWORD [rcx + n.type_version_tag], eax
+            ; jne =>slow
+            ; mov rcx, [rcx + n.type_basicsize]
+            ; add rcx, rdx
+            ; cmp BYTE [rcx + n.dictvalues_valid], 0
+            ; je =>slow
+            ; movzx eax, WORD [r8 + io]
+            ; mov rax, [rcx + n.dictvalues_values + rax * 8]
+            ; test rax, rax
+            ; jz =>slow
+            ; mov ecx, DWORD [rax + rc]
+            ; add ecx, 1
+            ; je >immortal
+            ; mov DWORD [rax + rc], ecx
+            ; immortal:
+            ; mov [r13 + d], rax
+            ; mov rcx, rdx
+        );
+        if push_null {
+            asm!(self.ops ; mov QWORD [r13 + d + 8], 0);
+        }
+    }
+
+    /// Add one to the u64 counter at `addr`.
+    pub fn count(&mut self, addr: u64) {
+        asm!(self.ops
+            ; mov rcx, QWORD addr as i64
+            ; add QWORD [rcx], 1
+        );
     }
 
     /// Stack slots `a` and `b` trade places.
