@@ -168,6 +168,52 @@ class NativeFastPathTest(unittest.TestCase):
             print("ok")
         ''')
 
+    def test_load_global(self):
+        # Everything but G lives in main()'s locals: a new module global
+        # would change the module's keys version.
+        self.check('''
+            import builtins
+            G = [5]
+            def f():
+                return G, len("ab")
+            def main():
+                specialize_and_compile(f, "LOAD_GLOBAL_MODULE")
+                specialize_and_compile(f, "LOAD_GLOBAL_BUILTIN")
+                b1, b2 = slow("LOAD_GLOBAL_MODULE"), slow("LOAD_GLOBAL_BUILTIN")
+                g = globals()
+                n = sys.getrefcount(g["G"])
+                r = f()
+                assert r == ([5], 2) and r[0] is g["G"]
+                del r
+                assert sys.getrefcount(g["G"]) == n
+                # A new value under the same key keeps the keys' version:
+                # the fast path reads the new value.
+                g["G"] = "new"
+                assert f() == ("new", 2)
+                assert (slow("LOAD_GLOBAL_MODULE"), slow("LOAD_GLOBAL_BUILTIN")) == (b1, b2)
+                # A new global changes the module's keys, a shadowing
+                # builtin the builtins' keys: the guards fail, the helper runs.
+                g["H"] = 1
+                orig = builtins.len
+                builtins.len = lambda x: 100
+                try:
+                    assert f() == ("new", 100)
+                finally:
+                    builtins.len = orig
+                assert slow("LOAD_GLOBAL_MODULE") > b1
+                assert slow("LOAD_GLOBAL_BUILTIN") > b2
+                # A deleted global is an empty slot: NameError, as ever.
+                del g["G"]
+                try:
+                    f()
+                except NameError as e:
+                    assert "G" in str(e)
+                else:
+                    raise AssertionError("no NameError")
+            main()
+            print("ok")
+        ''')
+
     def test_to_bool_bool_and_resume_check(self):
         self.check('''
             def f(flag):

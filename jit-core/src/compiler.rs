@@ -253,6 +253,21 @@ impl Gen<'_> {
                 let check = self.after_dealloc(&ins, depth + u32::from(push_null));
                 self.asm.decref(true, false, this, Some(check));
             }
+            op::LOAD_GLOBAL_MODULE | op::LOAD_GLOBAL_BUILTIN if !self.c().ref_debug => {
+                let slow = self.slow_path(k, depth);
+                self.asm.jump_unless_opcode(this, ins.opcode, slow);
+                let (version, builtins, index) = if ins.opcode == op::LOAD_GLOBAL_MODULE {
+                    (op::CACHE_LOAD_GLOBAL_MODULE_VERSION, None, op::CACHE_LOAD_GLOBAL_MODULE_INDEX)
+                } else {
+                    (
+                        op::CACHE_LOAD_GLOBAL_BUILTIN_VERSION,
+                        Some(op::CACHE_LOAD_GLOBAL_BUILTIN_VERSION_2),
+                        op::CACHE_LOAD_GLOBAL_BUILTIN_INDEX,
+                    )
+                };
+                let push_null = ins.oparg & 1 != 0;
+                self.asm.load_global(depth, nl, this, version, builtins, index, push_null, slow);
+            }
             op::RESUME_CHECK => {
                 let slow = self.slow_path(k, depth);
                 let c = self.c();

@@ -74,6 +74,16 @@ pub struct Native {
     pub type_basicsize: i32,
     pub dictvalues_valid: i32,
     pub dictvalues_values: i32,
+    pub dict_type: u64,
+    pub frame_globals: i32,
+    pub frame_builtins: i32,
+    pub dict_keys: i32,
+    pub keys_version: i32,
+    pub keys_log2_index_bytes: i32,
+    pub keys_indices: i32,
+    /// log2(sizeof(PyDictUnicodeEntry)).
+    pub unicode_entry_shift: u8,
+    pub unicode_entry_value: i32,
     /// `uint64_t[256]`: guard failures of native fast paths, per opcode.
     pub counter_native_slow: u64,
 }
@@ -188,6 +198,19 @@ impl Consts {
                 dictvalues_valid: off("dictvalues.valid")?,
                 dictvalues_values: off("dictvalues.values")?,
                 counter_native_slow: get("counter.native_slow")? as u64,
+                dict_type: get("type.dict")? as u64,
+                frame_globals: off("frame.f_globals")?,
+                frame_builtins: off("frame.f_builtins")?,
+                dict_keys: off("dict.ma_keys")?,
+                keys_version: off("dictkeys.dk_version")?,
+                keys_log2_index_bytes: off("dictkeys.dk_log2_index_bytes")?,
+                keys_indices: off("dictkeys.dk_indices")?,
+                unicode_entry_shift: u8::try_from(get("sizeof.unicode_entry")?)
+                    .ok()
+                    .filter(|n| n.is_power_of_two())
+                    .map(|n| n.trailing_zeros() as u8)
+                    .ok_or("bad sizeof.unicode_entry")?,
+                unicode_entry_value: off("unicode_entry.me_value")?,
             },
             switch: Switch {
                 enabled: get("switch.enabled")? != 0,
@@ -216,6 +239,8 @@ impl Consts {
             ("sizeof.type.tp_version_tag", 4),
             ("sizeof.type.tp_basicsize", 8),
             ("sizeof.dictvalues.valid", 1),
+            ("sizeof.dictkeys.dk_version", 4),
+            ("sizeof.dictkeys.dk_log2_index_bytes", 1),
         ] {
             if get(name)? != size {
                 return Err(format!("{name} is not {size}"));
@@ -269,6 +294,15 @@ impl Consts {
                 dictvalues_valid: 3,
                 dictvalues_values: 8,
                 counter_native_slow: 0x4000,
+                dict_type: 0x1050,
+                frame_globals: 16,
+                frame_builtins: 24,
+                dict_keys: 32,
+                keys_version: 20,
+                keys_log2_index_bytes: 9,
+                keys_indices: 32,
+                unicode_entry_shift: 4,
+                unicode_entry_value: 8,
             },
             switch: Switch {
                 enabled: true,

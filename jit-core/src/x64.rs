@@ -14,6 +14,7 @@ use dynasmrt::x64::X64Relocation;
 use dynasmrt::{dynasm, DynamicLabel, DynasmApi, DynasmLabelApi, VecAssembler};
 
 use crate::consts::Consts;
+use crate::generated::opcodes::Cache;
 
 /// The float operations with a native fast path.
 #[derive(Clone, Copy)]
@@ -585,23 +586,26 @@ impl Asm {
     /// above it if `push_null`), for the caller to release.  Release
     /// builds only.
     #[allow(clippy::too_many_arguments)]
-    pub fn load_attr_instance_value(&mut self, depth: u32, nlocals: u32, this_instr: u64, version_unit: u32, index_unit: u32, push_null: bool, slow: DynamicLabel) {
+    pub fn load_attr_instance_value(&mut self, depth: u32, nlocals: u32, this_instr: u64, version: Cache, index: Cache, push_null: bool, slow: DynamicLabel) {
         let n = self.c.native.clone();
         let d = self.sp_disp(depth - 1, nlocals);
         let (ty, rc) = (self.c.ob_type, self.c.ob_refcnt);
-        let (vo, io) = (2 * version_unit as i32, 2 * index_unit as i32);
         asm!(self.ops
             ; mov rdx, [r13 + d]
             ; mov rcx, [rdx + ty]
             ; mov r8, QWORD this_instr as i64
-            ; mov eax, DWORD [r8 + vo]
+        );
+        self.cache_to_eax(version);
+        asm!(self.ops
             ; cmp DWORD [rcx + n.type_version_tag], eax
             ; jne =>slow
             ; mov rcx, [rcx + n.type_basicsize]
             ; add rcx, rdx
             ; cmp BYTE [rcx + n.dictvalues_valid], 0
             ; je =>slow
-            ; movzx eax, WORD [r8 + io]
+        );
+        self.cache_to_eax(index);
+        asm!(self.ops
             ; mov rax, [rcx + n.dictvalues_values + rax * 8]
             ; test rax, rax
             ; jz =>slow
@@ -624,6 +628,77 @@ impl Asm {
             ; mov rcx, QWORD addr as i64
             ; add QWORD [rcx], 1
         );
+    }
+
+    /// rax = the live inline-cache entry `c` of the instruction at r8,
+    /// zero-extended (read_u16 / read_u32).
+    fn cache_to_eax(&mut self, c: Cache) {
+        let at = 2 * c.unit as i32;
+        match c.units {
+            1 => asm!(self.ops ; movzx eax, WORD [r8 + at]),
+            2 => asm!(self.ops ; mov eax, DWORD [r8 + at]),
+            _ => panic!("cache entry of {} units", c.units),
+        }
+    }
+
+    /// The guard of one dict of LOAD_GLOBAL_MODULE / _BUILTIN: the frame's
+    /// dict at `frame_field` is an exact dict whose keys have the version
+    /// in the live cache at `version_unit`; leaves its keys in r9.
+    fn global_dict_guard(&mut self, frame_field: i32, version: Cache, slow: DynamicLabel) {
+        let n = self.c.native.clone();
+        let ty = self.c.ob_type;
+        asm!(self.ops
+            ; mov r9, [r13 + frame_field]
+            ; mov rax, QWORD n.dict_type as i64
+            ; cmp [r9 + ty], rax
+            ; jne =>slow
+            ; mov r9, [r9 + n.dict_keys]
+        );
+        self.cache_to_eax(version);
+        asm!(self.ops
+            ; cmp DWORD [r9 + n.keys_version], eax
+            ; jne =>slow
+        );
+    }
+
+    /// LOAD_GLOBAL_MODULE (`builtins_version_unit` None) or
+    /// LOAD_GLOBAL_BUILTIN: guard the dict versions in the live cache,
+    /// push the value at the cached index of the module's (builtins') keys
+    /// and NULL if `push_null`.  Jumps to `slow` (nothing done) on a
+    /// guard failure or an empty slot.  Release builds only.
+    #[allow(clippy::too_many_arguments)]
+    pub fn load_global(&mut self, depth: u32, nlocals: u32, this_instr: u64, version: Cache, builtins_version: Option<Cache>, index: Cache, push_null: bool, slow: DynamicLabel) {
+        let n = self.c.native.clone();
+        let d = self.sp_disp(depth, nlocals);
+        let rc = self.c.ob_refcnt;
+        asm!(self.ops ; mov r8, QWORD this_instr as i64);
+        self.global_dict_guard(n.frame_globals, version, slow);
+        if let Some(v) = builtins_version {
+            self.global_dict_guard(n.frame_builtins, v, slow);
+        }
+        // DK_UNICODE_ENTRIES(keys)[index].me_value
+        asm!(self.ops
+            ; movzx ecx, BYTE [r9 + n.keys_log2_index_bytes]
+            ; mov eax, 1
+            ; shl rax, cl
+            ; lea r9, [r9 + rax + n.keys_indices]
+        );
+        self.cache_to_eax(index);
+        asm!(self.ops
+            ; shl rax, n.unicode_entry_shift as i8
+            ; mov rax, [r9 + rax + n.unicode_entry_value]
+            ; test rax, rax
+            ; jz =>slow
+            ; mov ecx, DWORD [rax + rc]
+            ; add ecx, 1
+            ; je >immortal
+            ; mov DWORD [rax + rc], ecx
+            ; immortal:
+            ; mov [r13 + d], rax
+        );
+        if push_null {
+            asm!(self.ops ; mov QWORD [r13 + d + 8], 0);
+        }
     }
 
     /// Stack slots `a` and `b` trade places.

@@ -250,67 +250,72 @@ pub static NAME_SHIFT: [u8; 256] = [0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
 /// Stack items sized `oparg - N` need oparg >= N.
 pub static MIN_OPARG: [u8; 256] = [0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 1, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 1, 0, 0, 0, 0, 0, 0, 0, 2, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0];
 
-/// Where a named inline-cache entry is, in code units after the
-/// opcode (native fast paths read the live cache).
-pub const CACHE_BINARY_SUBSCR_COUNTER: u32 = 1;
-pub const CACHE_STORE_SUBSCR_COUNTER: u32 = 1;
-pub const CACHE_TO_BOOL_COUNTER: u32 = 1;
-pub const CACHE_BINARY_OP_COUNTER: u32 = 1;
-pub const CACHE_CALL_COUNTER: u32 = 1;
-pub const CACHE_COMPARE_OP_COUNTER: u32 = 1;
-pub const CACHE_CONTAINS_OP_COUNTER: u32 = 1;
-pub const CACHE_FOR_ITER_COUNTER: u32 = 1;
-pub const CACHE_LOAD_ATTR_COUNTER: u32 = 1;
-pub const CACHE_LOAD_GLOBAL_COUNTER: u32 = 1;
-pub const CACHE_LOAD_SUPER_ATTR_COUNTER: u32 = 1;
-pub const CACHE_SEND_COUNTER: u32 = 1;
-pub const CACHE_STORE_ATTR_COUNTER: u32 = 1;
-pub const CACHE_UNPACK_SEQUENCE_COUNTER: u32 = 1;
-pub const CACHE_CALL_BOUND_METHOD_EXACT_ARGS_FUNC_VERSION: u32 = 2;
-pub const CACHE_CALL_BOUND_METHOD_GENERAL_FUNC_VERSION: u32 = 2;
-pub const CACHE_CALL_PY_EXACT_ARGS_FUNC_VERSION: u32 = 2;
-pub const CACHE_CALL_PY_GENERAL_FUNC_VERSION: u32 = 2;
-pub const CACHE_LOAD_ATTR_CLASS_TYPE_VERSION: u32 = 2;
-pub const CACHE_LOAD_ATTR_CLASS_DESCR: u32 = 6;
-pub const CACHE_LOAD_ATTR_GETATTRIBUTE_OVERRIDDEN_TYPE_VERSION: u32 = 2;
-pub const CACHE_LOAD_ATTR_GETATTRIBUTE_OVERRIDDEN_FUNC_VERSION: u32 = 4;
-pub const CACHE_LOAD_ATTR_GETATTRIBUTE_OVERRIDDEN_GETATTRIBUTE: u32 = 6;
-pub const CACHE_LOAD_ATTR_INSTANCE_VALUE_TYPE_VERSION: u32 = 2;
-pub const CACHE_LOAD_ATTR_INSTANCE_VALUE_INDEX: u32 = 4;
-pub const CACHE_LOAD_ATTR_METHOD_LAZY_DICT_TYPE_VERSION: u32 = 2;
-pub const CACHE_LOAD_ATTR_METHOD_LAZY_DICT_DICTOFFSET: u32 = 4;
-pub const CACHE_LOAD_ATTR_METHOD_LAZY_DICT_DESCR: u32 = 6;
-pub const CACHE_LOAD_ATTR_METHOD_NO_DICT_TYPE_VERSION: u32 = 2;
-pub const CACHE_LOAD_ATTR_METHOD_NO_DICT_DESCR: u32 = 6;
-pub const CACHE_LOAD_ATTR_METHOD_WITH_VALUES_TYPE_VERSION: u32 = 2;
-pub const CACHE_LOAD_ATTR_METHOD_WITH_VALUES_KEYS_VERSION: u32 = 4;
-pub const CACHE_LOAD_ATTR_METHOD_WITH_VALUES_DESCR: u32 = 6;
-pub const CACHE_LOAD_ATTR_MODULE_DICT_VERSION: u32 = 2;
-pub const CACHE_LOAD_ATTR_MODULE_INDEX: u32 = 4;
-pub const CACHE_LOAD_ATTR_NONDESCRIPTOR_NO_DICT_TYPE_VERSION: u32 = 2;
-pub const CACHE_LOAD_ATTR_NONDESCRIPTOR_NO_DICT_DESCR: u32 = 6;
-pub const CACHE_LOAD_ATTR_NONDESCRIPTOR_WITH_VALUES_TYPE_VERSION: u32 = 2;
-pub const CACHE_LOAD_ATTR_NONDESCRIPTOR_WITH_VALUES_KEYS_VERSION: u32 = 4;
-pub const CACHE_LOAD_ATTR_NONDESCRIPTOR_WITH_VALUES_DESCR: u32 = 6;
-pub const CACHE_LOAD_ATTR_PROPERTY_TYPE_VERSION: u32 = 2;
-pub const CACHE_LOAD_ATTR_PROPERTY_FUNC_VERSION: u32 = 4;
-pub const CACHE_LOAD_ATTR_PROPERTY_FGET: u32 = 6;
-pub const CACHE_LOAD_ATTR_SLOT_TYPE_VERSION: u32 = 2;
-pub const CACHE_LOAD_ATTR_SLOT_INDEX: u32 = 4;
-pub const CACHE_LOAD_ATTR_WITH_HINT_TYPE_VERSION: u32 = 2;
-pub const CACHE_LOAD_ATTR_WITH_HINT_HINT: u32 = 4;
-pub const CACHE_LOAD_GLOBAL_BUILTIN_VERSION: u32 = 2;
-pub const CACHE_LOAD_GLOBAL_BUILTIN_VERSION_2: u32 = 3;
-pub const CACHE_LOAD_GLOBAL_BUILTIN_INDEX: u32 = 4;
-pub const CACHE_LOAD_GLOBAL_MODULE_VERSION: u32 = 2;
-pub const CACHE_LOAD_GLOBAL_MODULE_INDEX: u32 = 4;
-pub const CACHE_STORE_ATTR_INSTANCE_VALUE_TYPE_VERSION: u32 = 2;
-pub const CACHE_STORE_ATTR_INSTANCE_VALUE_INDEX: u32 = 4;
-pub const CACHE_STORE_ATTR_SLOT_TYPE_VERSION: u32 = 2;
-pub const CACHE_STORE_ATTR_SLOT_INDEX: u32 = 4;
-pub const CACHE_STORE_ATTR_WITH_HINT_TYPE_VERSION: u32 = 2;
-pub const CACHE_STORE_ATTR_WITH_HINT_HINT: u32 = 4;
-pub const CACHE_TO_BOOL_ALWAYS_TRUE_TYPE_VERSION: u32 = 2;
+/// A named inline-cache entry: its first code unit after the opcode,
+/// and its size in code units (native fast paths read the live cache).
+#[derive(Clone, Copy, Debug)]
+pub struct Cache {
+    pub unit: u32,
+    pub units: u32,
+}
+pub const CACHE_BINARY_SUBSCR_COUNTER: Cache = Cache { unit: 1, units: 1 };
+pub const CACHE_STORE_SUBSCR_COUNTER: Cache = Cache { unit: 1, units: 1 };
+pub const CACHE_TO_BOOL_COUNTER: Cache = Cache { unit: 1, units: 1 };
+pub const CACHE_BINARY_OP_COUNTER: Cache = Cache { unit: 1, units: 1 };
+pub const CACHE_CALL_COUNTER: Cache = Cache { unit: 1, units: 1 };
+pub const CACHE_COMPARE_OP_COUNTER: Cache = Cache { unit: 1, units: 1 };
+pub const CACHE_CONTAINS_OP_COUNTER: Cache = Cache { unit: 1, units: 1 };
+pub const CACHE_FOR_ITER_COUNTER: Cache = Cache { unit: 1, units: 1 };
+pub const CACHE_LOAD_ATTR_COUNTER: Cache = Cache { unit: 1, units: 1 };
+pub const CACHE_LOAD_GLOBAL_COUNTER: Cache = Cache { unit: 1, units: 1 };
+pub const CACHE_LOAD_SUPER_ATTR_COUNTER: Cache = Cache { unit: 1, units: 1 };
+pub const CACHE_SEND_COUNTER: Cache = Cache { unit: 1, units: 1 };
+pub const CACHE_STORE_ATTR_COUNTER: Cache = Cache { unit: 1, units: 1 };
+pub const CACHE_UNPACK_SEQUENCE_COUNTER: Cache = Cache { unit: 1, units: 1 };
+pub const CACHE_CALL_BOUND_METHOD_EXACT_ARGS_FUNC_VERSION: Cache = Cache { unit: 2, units: 2 };
+pub const CACHE_CALL_BOUND_METHOD_GENERAL_FUNC_VERSION: Cache = Cache { unit: 2, units: 2 };
+pub const CACHE_CALL_PY_EXACT_ARGS_FUNC_VERSION: Cache = Cache { unit: 2, units: 2 };
+pub const CACHE_CALL_PY_GENERAL_FUNC_VERSION: Cache = Cache { unit: 2, units: 2 };
+pub const CACHE_LOAD_ATTR_CLASS_TYPE_VERSION: Cache = Cache { unit: 2, units: 2 };
+pub const CACHE_LOAD_ATTR_CLASS_DESCR: Cache = Cache { unit: 6, units: 4 };
+pub const CACHE_LOAD_ATTR_GETATTRIBUTE_OVERRIDDEN_TYPE_VERSION: Cache = Cache { unit: 2, units: 2 };
+pub const CACHE_LOAD_ATTR_GETATTRIBUTE_OVERRIDDEN_FUNC_VERSION: Cache = Cache { unit: 4, units: 2 };
+pub const CACHE_LOAD_ATTR_GETATTRIBUTE_OVERRIDDEN_GETATTRIBUTE: Cache = Cache { unit: 6, units: 4 };
+pub const CACHE_LOAD_ATTR_INSTANCE_VALUE_TYPE_VERSION: Cache = Cache { unit: 2, units: 2 };
+pub const CACHE_LOAD_ATTR_INSTANCE_VALUE_INDEX: Cache = Cache { unit: 4, units: 1 };
+pub const CACHE_LOAD_ATTR_METHOD_LAZY_DICT_TYPE_VERSION: Cache = Cache { unit: 2, units: 2 };
+pub const CACHE_LOAD_ATTR_METHOD_LAZY_DICT_DICTOFFSET: Cache = Cache { unit: 4, units: 1 };
+pub const CACHE_LOAD_ATTR_METHOD_LAZY_DICT_DESCR: Cache = Cache { unit: 6, units: 4 };
+pub const CACHE_LOAD_ATTR_METHOD_NO_DICT_TYPE_VERSION: Cache = Cache { unit: 2, units: 2 };
+pub const CACHE_LOAD_ATTR_METHOD_NO_DICT_DESCR: Cache = Cache { unit: 6, units: 4 };
+pub const CACHE_LOAD_ATTR_METHOD_WITH_VALUES_TYPE_VERSION: Cache = Cache { unit: 2, units: 2 };
+pub const CACHE_LOAD_ATTR_METHOD_WITH_VALUES_KEYS_VERSION: Cache = Cache { unit: 4, units: 2 };
+pub const CACHE_LOAD_ATTR_METHOD_WITH_VALUES_DESCR: Cache = Cache { unit: 6, units: 4 };
+pub const CACHE_LOAD_ATTR_MODULE_DICT_VERSION: Cache = Cache { unit: 2, units: 2 };
+pub const CACHE_LOAD_ATTR_MODULE_INDEX: Cache = Cache { unit: 4, units: 1 };
+pub const CACHE_LOAD_ATTR_NONDESCRIPTOR_NO_DICT_TYPE_VERSION: Cache = Cache { unit: 2, units: 2 };
+pub const CACHE_LOAD_ATTR_NONDESCRIPTOR_NO_DICT_DESCR: Cache = Cache { unit: 6, units: 4 };
+pub const CACHE_LOAD_ATTR_NONDESCRIPTOR_WITH_VALUES_TYPE_VERSION: Cache = Cache { unit: 2, units: 2 };
+pub const CACHE_LOAD_ATTR_NONDESCRIPTOR_WITH_VALUES_KEYS_VERSION: Cache = Cache { unit: 4, units: 2 };
+pub const CACHE_LOAD_ATTR_NONDESCRIPTOR_WITH_VALUES_DESCR: Cache = Cache { unit: 6, units: 4 };
+pub const CACHE_LOAD_ATTR_PROPERTY_TYPE_VERSION: Cache = Cache { unit: 2, units: 2 };
+pub const CACHE_LOAD_ATTR_PROPERTY_FUNC_VERSION: Cache = Cache { unit: 4, units: 2 };
+pub const CACHE_LOAD_ATTR_PROPERTY_FGET: Cache = Cache { unit: 6, units: 4 };
+pub const CACHE_LOAD_ATTR_SLOT_TYPE_VERSION: Cache = Cache { unit: 2, units: 2 };
+pub const CACHE_LOAD_ATTR_SLOT_INDEX: Cache = Cache { unit: 4, units: 1 };
+pub const CACHE_LOAD_ATTR_WITH_HINT_TYPE_VERSION: Cache = Cache { unit: 2, units: 2 };
+pub const CACHE_LOAD_ATTR_WITH_HINT_HINT: Cache = Cache { unit: 4, units: 1 };
+pub const CACHE_LOAD_GLOBAL_BUILTIN_VERSION: Cache = Cache { unit: 2, units: 1 };
+pub const CACHE_LOAD_GLOBAL_BUILTIN_VERSION_2: Cache = Cache { unit: 3, units: 1 };
+pub const CACHE_LOAD_GLOBAL_BUILTIN_INDEX: Cache = Cache { unit: 4, units: 1 };
+pub const CACHE_LOAD_GLOBAL_MODULE_VERSION: Cache = Cache { unit: 2, units: 1 };
+pub const CACHE_LOAD_GLOBAL_MODULE_INDEX: Cache = Cache { unit: 4, units: 1 };
+pub const CACHE_STORE_ATTR_INSTANCE_VALUE_TYPE_VERSION: Cache = Cache { unit: 2, units: 2 };
+pub const CACHE_STORE_ATTR_INSTANCE_VALUE_INDEX: Cache = Cache { unit: 4, units: 1 };
+pub const CACHE_STORE_ATTR_SLOT_TYPE_VERSION: Cache = Cache { unit: 2, units: 2 };
+pub const CACHE_STORE_ATTR_SLOT_INDEX: Cache = Cache { unit: 4, units: 1 };
+pub const CACHE_STORE_ATTR_WITH_HINT_TYPE_VERSION: Cache = Cache { unit: 2, units: 2 };
+pub const CACHE_STORE_ATTR_WITH_HINT_HINT: Cache = Cache { unit: 4, units: 1 };
+pub const CACHE_TO_BOOL_ALWAYS_TRUE_TYPE_VERSION: Cache = Cache { unit: 2, units: 2 };
 
 /// Stack items popped when the instruction falls through;
 /// None for opcodes that do not exist.
