@@ -246,9 +246,11 @@ impl Gen<'_> {
                     this,
                     op::CACHE_LOAD_ATTR_INSTANCE_VALUE_TYPE_VERSION,
                     op::CACHE_LOAD_ATTR_INSTANCE_VALUE_INDEX,
-                    push_null,
                     slow,
                 );
+                if push_null {
+                    self.asm.store_stack_null(depth, nl);
+                }
                 // Release the owner (in rcx); its __del__ may look.
                 let check = self.after_dealloc(&ins, depth + u32::from(push_null));
                 self.asm.decref(true, false, this, Some(check));
@@ -265,8 +267,10 @@ impl Gen<'_> {
                         op::CACHE_LOAD_GLOBAL_BUILTIN_INDEX,
                     )
                 };
-                let push_null = ins.oparg & 1 != 0;
-                self.asm.load_global(depth, nl, this, version, builtins, index, push_null, slow);
+                self.asm.load_global(depth, nl, this, version, builtins, index, slow);
+                if ins.oparg & 1 != 0 {
+                    self.asm.store_stack_null(depth + 1, nl);
+                }
             }
             op::RESUME_CHECK => {
                 let slow = self.slow_path(k, depth);

@@ -582,14 +582,14 @@ impl Asm {
     /// LOAD_ATTR_INSTANCE_VALUE on stack slot `depth - 1`, reading the
     /// live inline cache (type version and value index at the given code
     /// unit offsets).  Jumps to `slow` (nothing done) on a guard failure.
-    /// Leaves the owner in rcx, its slot holding the attribute (and NULL
-    /// above it if `push_null`), for the caller to release.  Release
+    /// Leaves the owner in rcx, its slot holding the attribute, for the
+    /// caller to release.  Release
     /// builds only.
     #[allow(clippy::too_many_arguments)]
-    pub fn load_attr_instance_value(&mut self, depth: u32, nlocals: u32, this_instr: u64, version: Cache, index: Cache, push_null: bool, slow: DynamicLabel) {
+    pub fn load_attr_instance_value(&mut self, depth: u32, nlocals: u32, this_instr: u64, version: Cache, index: Cache, slow: DynamicLabel) {
         let n = self.c.native.clone();
         let d = self.sp_disp(depth - 1, nlocals);
-        let (ty, rc) = (self.c.ob_type, self.c.ob_refcnt);
+        let ty = self.c.ob_type;
         asm!(self.ops
             ; mov rdx, [r13 + d]
             ; mov rcx, [rdx + ty]
@@ -607,19 +607,15 @@ impl Asm {
         self.cache_to_eax(index);
         asm!(self.ops
             ; mov rax, [rcx + n.dictvalues_values + rax * 8]
-            ; test rax, rax
-            ; jz =>slow
-            ; mov ecx, DWORD [rax + rc]
-            ; add ecx, 1
-            ; je >immortal
-            ; mov DWORD [rax + rc], ecx
-            ; immortal:
+        );
+        self.jump_if_rax_null(slow);
+        // Release builds: incref_rax() clobbers only rcx, not the owner in rdx.
+        debug_assert!(!self.c.ref_debug);
+        self.incref_rax();
+        asm!(self.ops
             ; mov [r13 + d], rax
             ; mov rcx, rdx
         );
-        if push_null {
-            asm!(self.ops ; mov QWORD [r13 + d + 8], 0);
-        }
     }
 
     /// Add one to the u64 counter at `addr`.
@@ -663,14 +659,12 @@ impl Asm {
 
     /// LOAD_GLOBAL_MODULE (`builtins_version_unit` None) or
     /// LOAD_GLOBAL_BUILTIN: guard the dict versions in the live cache,
-    /// push the value at the cached index of the module's (builtins') keys
-    /// and NULL if `push_null`.  Jumps to `slow` (nothing done) on a
+    /// push the value at the cached index of the module's (builtins') keys.  Jumps to `slow` (nothing done) on a
     /// guard failure or an empty slot.  Release builds only.
     #[allow(clippy::too_many_arguments)]
-    pub fn load_global(&mut self, depth: u32, nlocals: u32, this_instr: u64, version: Cache, builtins_version: Option<Cache>, index: Cache, push_null: bool, slow: DynamicLabel) {
+    pub fn load_global(&mut self, depth: u32, nlocals: u32, this_instr: u64, version: Cache, builtins_version: Option<Cache>, index: Cache, slow: DynamicLabel) {
         let n = self.c.native.clone();
         let d = self.sp_disp(depth, nlocals);
-        let rc = self.c.ob_refcnt;
         asm!(self.ops ; mov r8, QWORD this_instr as i64);
         self.global_dict_guard(n.frame_globals, version, slow);
         if let Some(v) = builtins_version {
@@ -687,18 +681,10 @@ impl Asm {
         asm!(self.ops
             ; shl rax, n.unicode_entry_shift as i8
             ; mov rax, [r9 + rax + n.unicode_entry_value]
-            ; test rax, rax
-            ; jz =>slow
-            ; mov ecx, DWORD [rax + rc]
-            ; add ecx, 1
-            ; je >immortal
-            ; mov DWORD [rax + rc], ecx
-            ; immortal:
-            ; mov [r13 + d], rax
         );
-        if push_null {
-            asm!(self.ops ; mov QWORD [r13 + d + 8], 0);
-        }
+        self.jump_if_rax_null(slow);
+        self.incref_rax();
+        asm!(self.ops ; mov [r13 + d], rax);
     }
 
     /// Stack slots `a` and `b` trade places.
