@@ -222,19 +222,19 @@ class MachineCodeTest(unittest.TestCase):
             ns = {}
             exec(compile(f"def f(x):\n    return x + {i}\n", f"<gen{i}>", "exec"), ns)
             return ns["f"]
-        # Warm up: allocator pools, the first mappings.
-        for i in range(100):
-            f = make(i)
-            compile_now(f)
-        del f
+        def churn(n):
+            for i in range(n):
+                f = make(i)
+                compile_now(f)
+                self.assertEqual(f(1), i + 1)
+                del f
+        # Warm up: allocator pools, the first mappings, and the compiles
+        # (and recompiles, once specialized) of churn() and its callees.
+        churn(100)
         gc.collect()
         baseline = JIT.stats()["exec_memory_bytes"]
         compiled = JIT.stats()["compiled"]
-        for i in range(3000):
-            f = make(i)
-            compile_now(f)
-            self.assertEqual(f(1), i + 1)
-            del f
+        churn(3000)
         self.assertGreaterEqual(JIT.stats()["compiled"] - compiled, 3000)
         # Each dropped code object unmapped its machine code (the functions
         # sit in reference cycles with their globals: collect them).

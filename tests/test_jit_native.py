@@ -237,6 +237,183 @@ class NativeFastPathTest(unittest.TestCase):
             print("ok")
         ''')
 
+    def test_store_attr_instance_value(self):
+        # New attributes (insertion order kept), replaced ones (the old
+        # value released, its __del__ run in place), and guard failures.
+        self.check('''
+            log = []
+            class Noisy:
+                def __del__(self):
+                    log.append("del")
+            class C:
+                pass
+            class D:
+                pass
+            def f(o, a, b):
+                o.x = a
+                o.y = b
+            c = C()
+            specialize_and_compile(f, "STORE_ATTR_INSTANCE_VALUE", C(), 1, 2)
+            before = slow("STORE_ATTR_INSTANCE_VALUE")
+            v1, v2 = [1], "two"
+            n = sys.getrefcount(v1), sys.getrefcount(v2), sys.getrefcount(c)
+            f(c, v1, v2)
+            assert (c.x, c.y) == (v1, v2) and c.x is v1
+            assert sys.getrefcount(v1) == n[0] + 1 and sys.getrefcount(c) == n[2]
+            f(c, Noisy(), 3)
+            assert log == [], log
+            f(c, 4, 5)
+            assert log == ["del"], log
+            assert (c.x, c.y) == (4, 5)
+            assert sys.getrefcount(v1) == n[0] and sys.getrefcount(v2) == n[1]
+            # A temporary owner is released.
+            f(C(), 1, 2)
+            # Only y set before: x comes second in the insertion order.
+            e = C()
+            e.y = 0
+            f(e, 7, 8)
+            assert slow("STORE_ATTR_INSTANCE_VALUE") == before
+            # (vars() materializes a dict, which the guard refuses.)
+            assert list(vars(c)) == ["x", "y"], vars(c)
+            assert list(vars(e)) == ["y", "x"], vars(e)
+            # Another class and a materialized dict fail the guards.
+            d = D()
+            f(d, 1, 2)
+            c3 = C()
+            vars(c3)
+            f(c3, "a", "b")
+            assert (d.x, d.y, c3.x, c3.y) == (1, 2, "a", "b")
+            assert slow("STORE_ATTR_INSTANCE_VALUE") > before
+            print("ok")
+        ''')
+
+    def test_load_attr_method(self):
+        self.check('''
+            class C:
+                def __init__(self):
+                    self.v = 1
+                def m(self, k):
+                    return self.v + k
+            class S:
+                __slots__ = ()
+                def m(self, k):
+                    return -k
+            def f(o):
+                return o.m(10)
+            c, s = C(), S()
+            specialize_and_compile(f, "LOAD_ATTR_METHOD_WITH_VALUES", c)
+            before = slow("LOAD_ATTR_METHOD_WITH_VALUES")
+            n = sys.getrefcount(c), sys.getrefcount(C.m)
+            assert f(c) == 11 and f(C()) == 11
+            assert (sys.getrefcount(c), sys.getrefcount(C.m)) == n
+            assert slow("LOAD_ATTR_METHOD_WITH_VALUES") == before
+            # An instance attribute that shadows the method changes the
+            # shared keys: the guard fails and the attribute is called.
+            c2 = C()
+            c2.m = lambda k: "shadow"
+            assert f(c2) == "shadow"
+            assert slow("LOAD_ATTR_METHOD_WITH_VALUES") > before
+            def g(o):
+                return o.m(3)
+            specialize_and_compile(g, "LOAD_ATTR_METHOD_NO_DICT", s)
+            before = slow("LOAD_ATTR_METHOD_NO_DICT")
+            n = sys.getrefcount(s)
+            assert g(s) == -3 and sys.getrefcount(s) == n
+            assert slow("LOAD_ATTR_METHOD_NO_DICT") == before
+            assert g(c) == 4
+            assert slow("LOAD_ATTR_METHOD_NO_DICT") > before
+            print("ok")
+        ''')
+
+    def test_compare_op_int(self):
+        # Every comparison, as a value and fused with the branch that
+        # follows it, on small (immortal), larger, negative and multi-digit
+        # ints.
+        self.check('''
+            OPS = ["<", "<=", "==", "!=", ">", ">="]
+            src = "def value(a, b):\\n    return (" + ", ".join(f"a {o} b" for o in OPS) + ")\\n"
+            src += "def branch(a, b):\\n    r = []\\n"
+            for o in OPS:
+                src += f"    if a {o} b:\\n        r.append(1)\\n    else:\\n        r.append(0)\\n"
+            src += "    return tuple(r)\\n"
+            ns = {}
+            exec(src, ns)
+            value, branch = ns["value"], ns["branch"]
+            specialize_and_compile(value, "COMPARE_OP_INT", 1, 2)
+            specialize_and_compile(branch, "COMPARE_OP_INT", 1, 2)
+            fns = [operator.lt, operator.le, operator.eq, operator.ne, operator.gt, operator.ge]
+            big = 2**40
+            pairs = [(1, 2), (2, 1), (3, 3), (-5, 4), (0, -1), (-7, -7),
+                     (1000, 999), (10**6 + 1, 10**6 + 1), (-(2**29), 2**29)]
+            before = slow("COMPARE_OP_INT")
+            for a, b in pairs:
+                want = tuple(fn(a, b) for fn in fns)
+                assert value(a, b) == want, (a, b, value(a, b))
+                assert branch(a, b) == tuple(map(int, want)), (a, b)
+            x, y = 10**6 + 7, 10**6 + 8
+            n = sys.getrefcount(x), sys.getrefcount(y)
+            value(x, y); branch(x, y)
+            assert (sys.getrefcount(x), sys.getrefcount(y)) == n
+            assert slow("COMPARE_OP_INT") == before
+            # Multi-digit ints fail the compactness guard.
+            want = tuple(fn(big, 5) for fn in fns)
+            assert value(big, 5) == want and branch(big, 5) == tuple(map(int, want))
+            assert slow("COMPARE_OP_INT") > before
+            print("ok")
+        ''')
+
+    def test_binary_subscr_list_int(self):
+        self.check('''
+            def f(l, i):
+                return l[i]
+            def temp(i):
+                return [10, 20, 30][i]
+            specialize_and_compile(f, "BINARY_SUBSCR_LIST_INT", [1, 2], 1)
+            specialize_and_compile(temp, "BINARY_SUBSCR_LIST_INT", 1)
+            before = slow("BINARY_SUBSCR_LIST_INT")
+            item = [0]
+            l = [item, "b", 3]
+            n = sys.getrefcount(l), sys.getrefcount(item)
+            assert f(l, 0) is item and f(l, 2) == 3
+            assert (sys.getrefcount(l), sys.getrefcount(item)) == n
+            assert [temp(0), temp(1), temp(2)] == [10, 20, 30]
+            assert slow("BINARY_SUBSCR_LIST_INT") == before
+            # Out of range, negative, not an exact int: the helper decides.
+            for i in (3, 2**40):
+                try:
+                    f(l, i)
+                except IndexError:
+                    pass
+                else:
+                    raise AssertionError(i)
+            assert f(l, -1) == 3 and f(l, True) == "b"
+            assert slow("BINARY_SUBSCR_LIST_INT") > before
+            print("ok")
+        ''')
+
+    def test_recompiled_after_specialization(self):
+        # Compiled before the interpreter specialized anything: the machine
+        # code calls the generic helper.  When the interpreter specializes,
+        # the code object is compiled again, with the native path, which a
+        # failing guard then shows.
+        self.check('''
+            def f(a, b):
+                return a * b
+            assert sys._jit.compile(f) is None
+            assert "BINARY_OP_MULTIPLY_FLOAT" not in {i.opname for i in dis.get_instructions(f, adaptive=True)}
+            r0 = sys._jit.stats()["recompiled"]
+            for _ in range(10):
+                assert f(1.5, 2.0) == 3.0
+            assert sys._jit.stats()["recompiled"] > r0
+            assert sys._jit.is_compiled(f)
+            before = slow("BINARY_OP_MULTIPLY_FLOAT")
+            assert f(1.5, 4.0) == 6.0
+            assert slow("BINARY_OP_MULTIPLY_FLOAT") == before
+            assert f(2, 3) == 6
+            assert slow("BINARY_OP_MULTIPLY_FLOAT") > before
+            print("ok")
+        ''')
+
 
 if __name__ == "__main__":
     unittest.main()

@@ -80,6 +80,16 @@ int32_t _PyBJIT_rs_compile(const struct BjitCodeInfo *info, struct BjitCompiled 
 void _PyBJIT_rs_free(void *handle);
 
 /**
+ * `old` was compiled for the same code object as `new`, which replaces
+ * it: `new` keeps it alive (a frame deeper on the C stack may still
+ * return into its code) and frees it with itself.
+ *
+ * # Safety
+ * Both came from `_PyBJIT_rs_compile`; `old` is not used otherwise.
+ */
+void _PyBJIT_rs_retire(void *new_, void *old);
+
+/**
  * The address of the trampoline:
  * `_PyBJIT_Result enter(tstate, frame, target, running)`.
  */

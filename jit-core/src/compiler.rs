@@ -38,6 +38,8 @@ pub struct Compiled {
     /// Code unit -> expected stack pointer, as an offset from the frame.
     pub sp_offsets: Box<[i32]>,
     pub code_bytes: usize,
+    /// The code this replaced, kept until the code object dies.
+    pub retired: Option<Box<Compiled>>,
 }
 
 /// Addresses inside the never-freed trampoline.
@@ -163,11 +165,12 @@ impl Gen<'_> {
                 // ends before the frame is handed back.
                 self.asm.load_stack(depth - 1, nl);
                 self.asm.swap_local(ins.oparg >> 4);
-                self.asm.decref(true, true, this, None);
-                self.asm.load_stack(depth - 2, nl);
-                self.asm.swap_local(ins.oparg & 15);
                 let check = self.after_dealloc(&ins, depth - 2);
-                self.asm.decref(true, true, this, Some(check));
+                self.decref_then(true, true, this, check, |g, check| {
+                    g.asm.load_stack(depth - 2, nl);
+                    g.asm.swap_local(ins.oparg & 15);
+                    g.asm.decref(true, true, this, check);
+                });
             }
             op::STORE_FAST_LOAD_FAST => {
                 self.asm.load_stack(depth - 1, nl);
@@ -255,6 +258,73 @@ impl Gen<'_> {
                 let check = self.after_dealloc(&ins, depth + u32::from(push_null));
                 self.asm.decref(true, false, this, Some(check));
             }
+            op::STORE_ATTR_INSTANCE_VALUE if !self.c().ref_debug => {
+                let slow = self.slow_path(k, depth);
+                self.asm.jump_unless_opcode(this, ins.opcode, slow);
+                self.asm.store_attr_instance_value(
+                    depth,
+                    nl,
+                    this,
+                    op::CACHE_STORE_ATTR_INSTANCE_VALUE_TYPE_VERSION,
+                    op::CACHE_STORE_ATTR_INSTANCE_VALUE_INDEX,
+                    slow,
+                );
+                // Release the old value (if any), then the owner.
+                let check = self.after_dealloc(&ins, depth - 2);
+                self.decref_then(false, true, this, check, |g, check| {
+                    g.asm.load_stack(depth - 1, nl);
+                    g.asm.decref(false, false, this, check);
+                });
+            }
+            op::LOAD_ATTR_METHOD_WITH_VALUES | op::LOAD_ATTR_METHOD_NO_DICT if !self.c().ref_debug => {
+                let slow = self.slow_path(k, depth);
+                self.asm.jump_unless_opcode(this, ins.opcode, slow);
+                let (version, keys, descr) = if ins.opcode == op::LOAD_ATTR_METHOD_WITH_VALUES {
+                    (
+                        op::CACHE_LOAD_ATTR_METHOD_WITH_VALUES_TYPE_VERSION,
+                        Some(op::CACHE_LOAD_ATTR_METHOD_WITH_VALUES_KEYS_VERSION),
+                        op::CACHE_LOAD_ATTR_METHOD_WITH_VALUES_DESCR,
+                    )
+                } else {
+                    (op::CACHE_LOAD_ATTR_METHOD_NO_DICT_TYPE_VERSION, None, op::CACHE_LOAD_ATTR_METHOD_NO_DICT_DESCR)
+                };
+                self.asm.load_attr_method(depth, nl, this, version, keys, descr, slow);
+            }
+            op::COMPARE_OP_INT if !self.c().ref_debug => {
+                let slow = self.slow_path(k, depth);
+                self.asm.jump_unless_opcode(this, ins.opcode, slow);
+                self.asm.compare_int(depth, nl, ins.oparg, slow);
+                // Release the operands: exact ints, whose deallocation runs
+                // no Python code (as _Py_DECREF_SPECIALIZED with PyObject_Free).
+                self.asm.load_stack(depth - 2, nl);
+                self.asm.decref(false, false, this, None);
+                self.asm.load_stack(depth - 1, nl);
+                self.asm.decref(false, false, this, None);
+                match self.fused_branch(k) {
+                    // The bool goes straight into the POP_JUMP_IF_* that
+                    // follows, which keeps its own code for other entries.
+                    Some((if_true, target, after)) => {
+                        self.asm.branch_if_bl(if_true, target);
+                        self.asm.jump(after);
+                    }
+                    None => {
+                        let (t, f) = (self.c().py_true, self.c().py_false);
+                        self.asm.store_stack_bool_bl(depth - 2, nl, t, f);
+                    }
+                }
+            }
+            op::BINARY_SUBSCR_LIST_INT if !self.c().ref_debug => {
+                let slow = self.slow_path(k, depth);
+                self.asm.jump_unless_opcode(this, ins.opcode, slow);
+                self.asm.binary_subscr_list_int(depth, nl, slow);
+                // Release the index (an exact int, no Python code), then the
+                // list, kept in rbx.
+                self.asm.load_stack(depth - 1, nl);
+                self.asm.decref(false, false, this, None);
+                self.asm.rbx_to_rax();
+                let check = self.after_dealloc(&ins, depth - 1);
+                self.asm.decref(false, false, this, Some(check));
+            }
             op::LOAD_GLOBAL_MODULE | op::LOAD_GLOBAL_BUILTIN if !self.c().ref_debug => {
                 let slow = self.slow_path(k, depth);
                 self.asm.jump_unless_opcode(this, ins.opcode, slow);
@@ -340,6 +410,37 @@ impl Gen<'_> {
         }
     }
 
+    /// Release rax (rcx if `use_rcx`), then do `rest`.  A deallocation in
+    /// either may change instrumentation: then the frame is handed back as
+    /// `check` says, once `rest` is done.  `rest` runs with `Some(check)`
+    /// where it must check its own deallocation, with None where the check
+    /// follows anyway.
+    fn decref_then(&mut self, use_rcx: bool, xdecref: bool, this: u64, check: Handback, rest: impl Fn(&mut Self, Option<Handback>)) {
+        let kept = self.asm.new_label();
+        let done = self.asm.new_label();
+        self.asm.decref_or_jump(use_rcx, xdecref, this, kept);
+        rest(self, None);
+        self.asm.handback_if_instrumented(check);
+        self.asm.jump(done);
+        self.asm.bind(kept);
+        rest(self, Some(check));
+        self.asm.bind(done);
+    }
+
+    /// If instruction `k` is followed by a POP_JUMP_IF_TRUE/FALSE that
+    /// consumes its result: (jump if true?, its target, the instruction
+    /// after it).
+    fn fused_branch(&self, k: usize) -> Option<(bool, DynamicLabel, DynamicLabel)> {
+        let next = self.code.instrs.get(k + 1)?;
+        self.code.depth.get(k + 1)?.as_ref()?;
+        if next.start != next.at || !matches!(next.opcode, op::POP_JUMP_IF_TRUE | op::POP_JUMP_IF_FALSE) {
+            return None;
+        }
+        let target = self.label_at(i64::from(next.next) + i64::from(next.oparg))?;
+        let after = self.label_at(i64::from(next.next))?;
+        Some((next.opcode == op::POP_JUMP_IF_TRUE, target, after))
+    }
+
     fn gen_load_fast(&mut self, local: u32, depth: u32) {
         self.asm.load_local(local);
         self.asm.incref_rax();
@@ -364,7 +465,7 @@ impl Gen<'_> {
             // helper of whatever the opcode is now, which reads the inline
             // cache that goes with it.
             let start = self.addr(ins.start);
-            self.asm.adaptive_countdown(this, ins.base, start, depth, nl, self.exit);
+            self.asm.adaptive_countdown(this, ins.base, start, depth, nl, self.c().result_interpret, self.exit);
             let table = if self.input.live { self.c().helpers } else { 0xdead_0000 };
             self.asm.call_live_helper(depth, nl, this, ins.oparg, table);
             if ins.start != ins.at {
@@ -516,7 +617,7 @@ pub fn compile(input: &Input, consts: &Consts, stubs: Stubs) -> Result<Compiled,
             sp_offsets[ins.start as usize] = consts.frame_localsplus + 8 * (input.nlocalsplus + d) as i32;
         }
     }
-    Ok(Compiled { block, entries, sp_offsets, code_bytes })
+    Ok(Compiled { block, entries, sp_offsets, code_bytes, retired: None })
 }
 
 #[cfg(test)]

@@ -41,7 +41,6 @@ pub struct Consts {
     pub counter_handback_no_entry: u64,
     pub counter_handback_unsupported: u64,
     pub codestate_instr_ok: i32,
-    pub counter_handback_specialize: u64,
     /// `_Py_BackoffCounter` with value 1 and backoff 0, as a u16.
     pub backoff_value_unit: u16,
     pub backoff_unreachable: u16,
@@ -69,11 +68,25 @@ pub struct Native {
     pub float_type: u64,
     pub float_ob_fval: i32,
     pub fn_float_from_double: u64,
-    pub fn_float_exact_dealloc: u64,
     pub type_version_tag: i32,
     pub type_basicsize: i32,
     pub dictvalues_valid: i32,
     pub dictvalues_values: i32,
+    pub dictvalues_capacity: i32,
+    pub dictvalues_size: i32,
+    /// `MANAGED_DICT_OFFSET`: where an object with inline values keeps its
+    /// dict pointer, if it has one (negative).
+    pub managed_dict_offset: i32,
+    pub heaptype_cached_keys: i32,
+    pub int_type: u64,
+    pub long_tag: i32,
+    pub long_digit: i32,
+    /// `_PyLong_NON_SIZE_BITS` and `_PyLong_SIGN_MASK`.
+    pub long_non_size_bits: u8,
+    pub long_sign_mask: u8,
+    pub list_type: u64,
+    pub var_size: i32,
+    pub list_items: i32,
     pub dict_type: u64,
     pub frame_globals: i32,
     pub frame_builtins: i32,
@@ -112,7 +125,7 @@ pub struct Switch {
 }
 
 /// The version of the table's contract; bumped when names change.
-pub const ABI_VERSION: i64 = 5;
+pub const ABI_VERSION: i64 = 7;
 
 impl Consts {
     /// Reads the table; `Err` names the first missing or bad entry.
@@ -169,7 +182,6 @@ impl Consts {
             counter_handback_no_entry: get("counter.handback_no_entry")? as u64,
             counter_handback_unsupported: get("counter.handback_unsupported")? as u64,
             codestate_instr_ok: off("codestate.instr_ok")?,
-            counter_handback_specialize: get("counter.handback_specialize")? as u64,
             backoff_value_unit: u16::try_from(get("backoff.value_unit")?)
                 .ok()
                 .filter(|u| u.is_power_of_two())
@@ -192,11 +204,22 @@ impl Consts {
                 float_type: get("type.float")? as u64,
                 float_ob_fval: off("float.ob_fval")?,
                 fn_float_from_double: get("fn.PyFloat_FromDouble")? as u64,
-                fn_float_exact_dealloc: get("fn._PyFloat_ExactDealloc")? as u64,
                 type_version_tag: off("type.tp_version_tag")?,
                 type_basicsize: off("type.tp_basicsize")?,
                 dictvalues_valid: off("dictvalues.valid")?,
                 dictvalues_values: off("dictvalues.values")?,
+                dictvalues_capacity: off("dictvalues.capacity")?,
+                dictvalues_size: off("dictvalues.size")?,
+                managed_dict_offset: off("object.managed_dict_offset")?,
+                heaptype_cached_keys: off("heaptype.ht_cached_keys")?,
+                int_type: get("type.int")? as u64,
+                long_tag: off("long.lv_tag")?,
+                long_digit: off("long.ob_digit")?,
+                long_non_size_bits: byte("long.non_size_bits")?,
+                long_sign_mask: byte("long.sign_mask")?,
+                list_type: get("type.list")? as u64,
+                var_size: off("varobject.ob_size")?,
+                list_items: off("list.ob_item")?,
                 counter_native_slow: get("counter.native_slow")? as u64,
                 dict_type: get("type.dict")? as u64,
                 frame_globals: off("frame.f_globals")?,
@@ -241,6 +264,10 @@ impl Consts {
             ("sizeof.dictvalues.valid", 1),
             ("sizeof.dictkeys.dk_version", 4),
             ("sizeof.dictkeys.dk_log2_index_bytes", 1),
+            ("sizeof.dictvalues.capacity", 1),
+            ("sizeof.dictvalues.size", 1),
+            ("sizeof.long.lv_tag", 8),
+            ("sizeof.long.digit", 4),
         ] {
             if get(name)? != size {
                 return Err(format!("{name} is not {size}"));
@@ -274,7 +301,6 @@ impl Consts {
             counter_handback_no_entry: 0x3008,
             counter_handback_unsupported: 0x3010,
             codestate_instr_ok: 21,
-            counter_handback_specialize: 0x3018,
             backoff_value_unit: 16,
             backoff_unreachable: 0xffff,
             result_interpret: 5,
@@ -288,11 +314,22 @@ impl Consts {
                 float_type: 0x1040,
                 float_ob_fval: 16,
                 fn_float_from_double: 0x2030,
-                fn_float_exact_dealloc: 0x2040,
                 type_version_tag: 128,
                 type_basicsize: 32,
                 dictvalues_valid: 3,
                 dictvalues_values: 8,
+                dictvalues_capacity: 0,
+                dictvalues_size: 1,
+                managed_dict_offset: -24,
+                heaptype_cached_keys: 896,
+                int_type: 0x1060,
+                long_tag: 16,
+                long_digit: 24,
+                long_non_size_bits: 3,
+                long_sign_mask: 3,
+                list_type: 0x1070,
+                var_size: 16,
+                list_items: 24,
                 counter_native_slow: 0x4000,
                 dict_type: 0x1050,
                 frame_globals: 16,

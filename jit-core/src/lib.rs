@@ -231,6 +231,22 @@ pub unsafe extern "C" fn _PyBJIT_rs_free(handle: *mut c_void) {
     }
 }
 
+/// `old` was compiled for the same code object as `new`, which replaces
+/// it: `new` keeps it alive (a frame deeper on the C stack may still
+/// return into its code) and frees it with itself.
+///
+/// # Safety
+/// Both came from `_PyBJIT_rs_compile`; `old` is not used otherwise.
+#[no_mangle]
+pub unsafe extern "C" fn _PyBJIT_rs_retire(new: *mut c_void, old: *mut c_void) {
+    if !new.is_null() && !old.is_null() {
+        let new = &mut *(new as *mut Compiled);
+        let old = Box::from_raw(old as *mut Compiled);
+        debug_assert!(new.retired.is_none());
+        new.retired = Some(old);
+    }
+}
+
 /// The address of the trampoline:
 /// `_PyBJIT_Result enter(tstate, frame, target, running)`.
 #[no_mangle]

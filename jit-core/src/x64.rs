@@ -338,14 +338,15 @@ impl Asm {
 
     /// Count down the adaptive counter of the live instruction at `instr`
     /// as the interpreter does, while it is still the generic `opcode`;
-    /// when the counter triggers, hand the frame back at `start` so that the
-    /// interpreter specializes it (helpers never specialize).
+    /// when the counter triggers, hand the frame back at `start` with
+    /// `interpret_kind` so that the interpreter specializes it (helpers
+    /// never specialize) and `_PyBJIT_Run()` schedules a recompile.
     #[allow(clippy::too_many_arguments)]
-    pub fn adaptive_countdown(&mut self, instr: u64, opcode: u8, start: u64, depth: u32, nlocals: u32, exit: DynamicLabel) {
+    pub fn adaptive_countdown(&mut self, instr: u64, opcode: u8, start: u64, depth: u32, nlocals: u32, interpret_kind: i32, exit: DynamicLabel) {
         let unit = i32::from(self.c.backoff_value_unit);
         let mask = 0xfff * unit;
         let unreachable = i32::from(self.c.backoff_unreachable);
-        let counter = self.c.counter_handback_specialize;
+        let disp = self.sp_disp(depth, nlocals);
         asm!(self.ops
             ; mov rcx, QWORD instr as i64
             ; cmp BYTE [rcx], opcode as i8
@@ -353,9 +354,10 @@ impl Asm {
             ; movzx eax, WORD [rcx + 2]
             ; test eax, mask
             ; jnz >advance
-        );
-        self.hand_back(start, depth, nlocals, counter, exit);
-        asm!(self.ops
+            ; mov rax, QWORD start as i64
+            ; lea rdx, [r13 + disp]
+            ; or rdx, interpret_kind
+            ; jmp =>exit
             ; advance:
             ; cmp eax, unreachable
             ; je >go
@@ -450,41 +452,42 @@ impl Asm {
     /// tracing), `check` hands the frame back at the next instruction if
     /// instrumentation changed (None: the caller checks later).
     pub fn decref(&mut self, use_rcx: bool, xdecref: bool, this_instr: u64, check: Option<Handback>) {
+        let done = self.new_label();
+        self.decref_or_jump(use_rcx, xdecref, this_instr, done);
+        if let Some(check) = check {
+            self.handback_if_instrumented(check);
+        }
+        self.bind(done);
+    }
+
+    /// Py_DECREF(rax or rcx) (Py_XDECREF if `xdecref`), jumping to `kept` unless
+    /// the object was deallocated; falls through after a deallocation (in
+    /// debug builds, after every decref).  Clobbers caller-saved registers.
+    pub fn decref_or_jump(&mut self, use_rcx: bool, xdecref: bool, this_instr: u64, kept: DynamicLabel) {
         if use_rcx {
             asm!(self.ops ; mov rax, rcx);
         }
         if xdecref {
-            asm!(self.ops ; test rax, rax ; jz >done);
+            asm!(self.ops ; test rax, rax ; jz =>kept);
         }
         let ip = self.c.frame_instr_ptr;
-        if self.c.ref_debug {
-            let f = self.c.fn_decref;
-            asm!(self.ops
-                ; mov rcx, QWORD this_instr as i64
-                ; mov [r13 + ip], rcx
-                ; mov rdi, rax
-                ; mov rax, QWORD f as i64
-                ; call rax
-            );
-        } else {
+        let f = if self.c.ref_debug { self.c.fn_decref } else { self.c.fn_dealloc };
+        if !self.c.ref_debug {
             let off = self.c.ob_refcnt;
-            let f = self.c.fn_dealloc;
             asm!(self.ops
                 ; cmp DWORD [rax + off], 0
-                ; jl >done
+                ; jl =>kept
                 ; sub QWORD [rax + off], 1
-                ; jnz >done
-                ; mov rcx, QWORD this_instr as i64
-                ; mov [r13 + ip], rcx
-                ; mov rdi, rax
-                ; mov rax, QWORD f as i64
-                ; call rax
+                ; jnz =>kept
             );
         }
-        if let Some(check) = check {
-            self.handback_if_instrumented(check);
-        }
-        asm!(self.ops ; done:);
+        asm!(self.ops
+            ; mov rcx, QWORD this_instr as i64
+            ; mov [r13 + ip], rcx
+            ; mov rdi, rax
+            ; mov rax, QWORD f as i64
+            ; call rax
+        );
     }
 
     /// Hand the frame back as `h` says if instrumentation changed (the code
@@ -499,6 +502,21 @@ impl Asm {
         asm!(self.ops ; ok:);
     }
 
+    /// rax, rcx = the stack slots at `d_left`, `d_right`; jump to `slow`
+    /// unless both are exactly of type `ty`.  Clobbers rdx.
+    fn load_two_of_type(&mut self, d_left: i32, d_right: i32, ty: u64, slow: DynamicLabel) {
+        let off = self.c.ob_type;
+        asm!(self.ops
+            ; mov rax, [r13 + d_left]
+            ; mov rcx, [r13 + d_right]
+            ; mov rdx, QWORD ty as i64
+            ; cmp [rax + off], rdx
+            ; jne =>slow
+            ; cmp [rcx + off], rdx
+            ; jne =>slow
+        );
+    }
+
     /// BINARY_OP_{ADD,SUBTRACT,MULTIPLY}_FLOAT on stack slots `depth - 2`
     /// and `depth - 1`, as DECREF_INPUTS_AND_REUSE_FLOAT does: the result
     /// goes into an operand whose only reference is the stack, else into a
@@ -509,17 +527,9 @@ impl Asm {
     pub fn float_binop(&mut self, op: FloatOp, depth: u32, nlocals: u32, this_instr: u64, next_instr: u64, slow: DynamicLabel, exit: DynamicLabel) {
         let n = self.c.native.clone();
         let (d_left, d_right) = (self.sp_disp(depth - 2, nlocals), self.sp_disp(depth - 1, nlocals));
-        let (rc, ty, fval, ip) = (self.c.ob_refcnt, self.c.ob_type, n.float_ob_fval, self.c.frame_instr_ptr);
-        asm!(self.ops
-            ; mov rax, [r13 + d_left]
-            ; mov rcx, [r13 + d_right]
-            ; mov rdx, QWORD n.float_type as i64
-            ; cmp [rax + ty], rdx
-            ; jne =>slow
-            ; cmp [rcx + ty], rdx
-            ; jne =>slow
-            ; movsd xmm0, [rax + fval]
-        );
+        let (rc, fval, ip) = (self.c.ob_refcnt, n.float_ob_fval, self.c.frame_instr_ptr);
+        self.load_two_of_type(d_left, d_right, n.float_type, slow);
+        asm!(self.ops ; movsd xmm0, [rax + fval]);
         match op {
             FloatOp::Add => asm!(self.ops ; addsd xmm0, [rcx + fval]),
             FloatOp::Subtract => asm!(self.ops ; subsd xmm0, [rcx + fval]),
@@ -538,7 +548,7 @@ impl Asm {
             ; jnz >done
             ; mov [r13 + ip], rdx
             ; mov rdi, rcx
-            ; mov rax, QWORD n.fn_float_exact_dealloc as i64
+            ; mov rax, QWORD self.c.fn_dealloc as i64
             ; call rax
             ; jmp >done
             ; right:
@@ -579,6 +589,37 @@ impl Asm {
         );
     }
 
+    /// The type-version guard of attribute instructions: rdx = the owner
+    /// (the stack slot at `disp`), rcx = its type, r8 = `this_instr`; jump
+    /// to `slow` unless the type's version is the live cache's `version`.
+    fn guard_type_version(&mut self, disp: i32, this_instr: u64, version: Cache, slow: DynamicLabel) {
+        let (ty, tag) = (self.c.ob_type, self.c.native.type_version_tag);
+        asm!(self.ops
+            ; mov rdx, [r13 + disp]
+            ; mov rcx, [rdx + ty]
+            ; mov r8, QWORD this_instr as i64
+        );
+        self.cache_to_rax(version);
+        asm!(self.ops
+            ; cmp DWORD [rcx + tag], eax
+            ; jne =>slow
+        );
+    }
+
+    /// After guard_type_version(): rcx = the owner's inline values
+    /// (`_PyObject_InlineValues`), jump to `slow` unless they are valid;
+    /// rax = the live cache's `index`.
+    fn inline_values(&mut self, index: Cache, slow: DynamicLabel) {
+        let n = self.c.native.clone();
+        asm!(self.ops
+            ; mov rcx, [rcx + n.type_basicsize]
+            ; add rcx, rdx
+            ; cmp BYTE [rcx + n.dictvalues_valid], 0
+            ; je =>slow
+        );
+        self.cache_to_rax(index);
+    }
+
     /// LOAD_ATTR_INSTANCE_VALUE on stack slot `depth - 1`, reading the
     /// live inline cache (type version and value index at the given code
     /// unit offsets).  Jumps to `slow` (nothing done) on a guard failure.
@@ -589,22 +630,8 @@ impl Asm {
     pub fn load_attr_instance_value(&mut self, depth: u32, nlocals: u32, this_instr: u64, version: Cache, index: Cache, slow: DynamicLabel) {
         let n = self.c.native.clone();
         let d = self.sp_disp(depth - 1, nlocals);
-        let ty = self.c.ob_type;
-        asm!(self.ops
-            ; mov rdx, [r13 + d]
-            ; mov rcx, [rdx + ty]
-            ; mov r8, QWORD this_instr as i64
-        );
-        self.cache_to_eax(version);
-        asm!(self.ops
-            ; cmp DWORD [rcx + n.type_version_tag], eax
-            ; jne =>slow
-            ; mov rcx, [rcx + n.type_basicsize]
-            ; add rcx, rdx
-            ; cmp BYTE [rcx + n.dictvalues_valid], 0
-            ; je =>slow
-        );
-        self.cache_to_eax(index);
+        self.guard_type_version(d, this_instr, version, slow);
+        self.inline_values(index, slow);
         asm!(self.ops
             ; mov rax, [rcx + n.dictvalues_values + rax * 8]
         );
@@ -618,6 +645,174 @@ impl Asm {
         );
     }
 
+    /// STORE_ATTR_INSTANCE_VALUE with the owner in stack slot `depth - 1`
+    /// and the value below it, reading the live inline cache.  Jumps to
+    /// `slow` (nothing done) on a guard failure.  Otherwise stores the value
+    /// (the slot's reference moves into the object) and leaves the old
+    /// value, or NULL, in rax for the caller to release, then the owner.
+    /// Release builds only.
+    #[allow(clippy::too_many_arguments)]
+    pub fn store_attr_instance_value(&mut self, depth: u32, nlocals: u32, this_instr: u64, version: Cache, index: Cache, slow: DynamicLabel) {
+        let n = self.c.native.clone();
+        let (d_value, d_owner) = (self.sp_disp(depth - 2, nlocals), self.sp_disp(depth - 1, nlocals));
+        self.guard_type_version(d_owner, this_instr, version, slow);
+        asm!(self.ops
+            // No materialized dict, and the inline values are in use.
+            ; cmp QWORD [rdx + n.managed_dict_offset], 0
+            ; jne =>slow
+        );
+        self.inline_values(index, slow);
+        asm!(self.ops
+            ; mov r9, [r13 + d_value]
+            ; mov r10, [rcx + n.dictvalues_values + rax * 8]
+            ; mov [rcx + n.dictvalues_values + rax * 8], r9
+            ; test r10, r10
+            ; jnz >done
+            // A new attribute: _PyDictValues_AddToInsertionOrder(), whose
+            // array follows the `capacity` value slots.
+            ; movzx r9d, BYTE [rcx + n.dictvalues_capacity]
+            ; lea r9, [rcx + n.dictvalues_values + r9 * 8]
+            ; movzx r11d, BYTE [rcx + n.dictvalues_size]
+            ; mov BYTE [r9 + r11], al
+            ; add r11d, 1
+            ; mov BYTE [rcx + n.dictvalues_size], r11b
+            ; done:
+            ; mov rax, r10
+        );
+    }
+
+    /// LOAD_ATTR_METHOD_WITH_VALUES (`keys_version` given) or
+    /// LOAD_ATTR_METHOD_NO_DICT with the owner in stack slot `depth - 1`:
+    /// guard the live cache's type (and keys) version, then push the cached
+    /// method below the owner.  Jumps to `slow` (nothing done) on a guard
+    /// failure.  Release builds only.
+    #[allow(clippy::too_many_arguments)]
+    pub fn load_attr_method(&mut self, depth: u32, nlocals: u32, this_instr: u64, version: Cache, keys_version: Option<Cache>, descr: Cache, slow: DynamicLabel) {
+        let n = self.c.native.clone();
+        let d = self.sp_disp(depth - 1, nlocals);
+        self.guard_type_version(d, this_instr, version, slow);
+        if let Some(keys_version) = keys_version {
+            asm!(self.ops
+                ; mov r9, [rcx + n.type_basicsize]
+                ; cmp BYTE [rdx + r9 + n.dictvalues_valid], 0
+                ; je =>slow
+                ; mov r9, [rcx + n.heaptype_cached_keys]
+            );
+            self.guard_keys_version(keys_version, slow);
+        }
+        self.cache_to_rax(descr);
+        // Release builds: incref_rax() clobbers only rcx, not the owner in rdx.
+        debug_assert!(!self.c.ref_debug);
+        self.incref_rax();
+        asm!(self.ops
+            ; mov [r13 + d], rax
+            ; mov [r13 + d + 8], rdx
+        );
+    }
+
+    /// The guards and comparison of COMPARE_OP_INT on stack slots
+    /// `depth - 2` and `depth - 1`: both exact ints of at most one digit,
+    /// else jump to `slow` (nothing done).  Sets bl to whether the values
+    /// compare as `mask` says (COMPARISON_BIT: 2 less, 4 greater, 8 equal).
+    /// The operands stay on the stack.
+    pub fn compare_int(&mut self, depth: u32, nlocals: u32, mask: u32, slow: DynamicLabel) {
+        let n = self.c.native.clone();
+        let (d_left, d_right) = (self.sp_disp(depth - 2, nlocals), self.sp_disp(depth - 1, nlocals));
+        let compact = 2i32 << n.long_non_size_bits;
+        let sign = i32::from(n.long_sign_mask);
+        self.load_two_of_type(d_left, d_right, n.int_type, slow);
+        asm!(self.ops
+            ; mov r8, [rax + n.long_tag]
+            ; cmp r8, compact
+            ; jae =>slow
+            ; mov r9, [rcx + n.long_tag]
+            ; cmp r9, compact
+            ; jae =>slow
+            // _PyLong_CompactValue(): (1 - (tag & sign mask)) * digit.
+            ; mov r10d, DWORD [rax + n.long_digit]
+            ; and r8d, sign
+            ; neg r8
+            ; add r8, 1
+            ; imul r10, r8
+            ; mov r11d, DWORD [rcx + n.long_digit]
+            ; and r9d, sign
+            ; neg r9
+            ; add r9, 1
+            ; imul r11, r9
+            ; cmp r10, r11
+        );
+        match mask & 14 {
+            2 => asm!(self.ops ; setl bl),
+            4 => asm!(self.ops ; setg bl),
+            8 => asm!(self.ops ; sete bl),
+            6 => asm!(self.ops ; setne bl),
+            10 => asm!(self.ops ; setle bl),
+            12 => asm!(self.ops ; setge bl),
+            14 => asm!(self.ops ; mov bl, 1),
+            _ => asm!(self.ops ; mov bl, 0),
+        }
+    }
+
+    /// Stack slot `depth` = Py_True if bl is set, else Py_False.
+    pub fn store_stack_bool_bl(&mut self, depth: u32, nlocals: u32, py_true: u64, py_false: u64) {
+        let d = self.sp_disp(depth, nlocals);
+        asm!(self.ops
+            ; mov rax, QWORD py_false as i64
+            ; mov rcx, QWORD py_true as i64
+            ; test bl, bl
+            ; cmovnz rax, rcx
+            ; mov [r13 + d], rax
+        );
+    }
+
+    /// Jump to `l` if bl is (not) set.
+    pub fn branch_if_bl(&mut self, set: bool, l: DynamicLabel) {
+        if set {
+            asm!(self.ops ; test bl, bl ; jnz =>l);
+        } else {
+            asm!(self.ops ; test bl, bl ; jz =>l);
+        }
+    }
+
+    /// BINARY_SUBSCR_LIST_INT on stack slots `depth - 2` (an exact list)
+    /// and `depth - 1` (an exact int, 0 <= it < len), else jump to `slow`
+    /// (nothing done).  Puts the new reference to the item in slot
+    /// `depth - 2`, leaves the list in rbx for the caller to release after
+    /// the index.  Release builds only.
+    pub fn binary_subscr_list_int(&mut self, depth: u32, nlocals: u32, slow: DynamicLabel) {
+        let n = self.c.native.clone();
+        let (d_list, d_sub) = (self.sp_disp(depth - 2, nlocals), self.sp_disp(depth - 1, nlocals));
+        let ty = self.c.ob_type;
+        // _PyLong_IsNonNegativeCompact(): tag <= 1 << non-size bits.
+        let non_negative = 1i32 << n.long_non_size_bits;
+        asm!(self.ops
+            ; mov rax, [r13 + d_list]
+            ; mov rcx, [r13 + d_sub]
+            ; mov rdx, QWORD n.int_type as i64
+            ; cmp [rcx + ty], rdx
+            ; jne =>slow
+            ; mov rdx, QWORD n.list_type as i64
+            ; cmp [rax + ty], rdx
+            ; jne =>slow
+            ; cmp QWORD [rcx + n.long_tag], non_negative
+            ; ja =>slow
+            ; mov edx, DWORD [rcx + n.long_digit]
+            ; cmp rdx, [rax + n.var_size]
+            ; jae =>slow
+            ; mov rbx, rax
+            ; mov r8, [rax + n.list_items]
+            ; mov rax, [r8 + rdx * 8]
+        );
+        debug_assert!(!self.c.ref_debug);
+        self.incref_rax();
+        asm!(self.ops ; mov [r13 + d_list], rax);
+    }
+
+    /// rax = rbx.
+    pub fn rbx_to_rax(&mut self) {
+        asm!(self.ops ; mov rax, rbx);
+    }
+
     /// Add one to the u64 counter at `addr`.
     pub fn count(&mut self, addr: u64) {
         asm!(self.ops
@@ -627,12 +822,13 @@ impl Asm {
     }
 
     /// rax = the live inline-cache entry `c` of the instruction at r8,
-    /// zero-extended (read_u16 / read_u32).
-    fn cache_to_eax(&mut self, c: Cache) {
+    /// zero-extended (read_u16 / read_u32 / read_obj).
+    fn cache_to_rax(&mut self, c: Cache) {
         let at = 2 * c.unit as i32;
         match c.units {
             1 => asm!(self.ops ; movzx eax, WORD [r8 + at]),
             2 => asm!(self.ops ; mov eax, DWORD [r8 + at]),
+            4 => asm!(self.ops ; mov rax, QWORD [r8 + at]),
             _ => panic!("cache entry of {} units", c.units),
         }
     }
@@ -650,9 +846,16 @@ impl Asm {
             ; jne =>slow
             ; mov r9, [r9 + n.dict_keys]
         );
-        self.cache_to_eax(version);
+        self.guard_keys_version(version, slow);
+    }
+
+    /// Jump to `slow` unless the dict keys in r9 have the live cache's
+    /// `version` (instruction at r8).
+    fn guard_keys_version(&mut self, version: Cache, slow: DynamicLabel) {
+        let off = self.c.native.keys_version;
+        self.cache_to_rax(version);
         asm!(self.ops
-            ; cmp DWORD [r9 + n.keys_version], eax
+            ; cmp DWORD [r9 + off], eax
             ; jne =>slow
         );
     }
@@ -677,7 +880,7 @@ impl Asm {
             ; shl rax, cl
             ; lea r9, [r9 + rax + n.keys_indices]
         );
-        self.cache_to_eax(index);
+        self.cache_to_rax(index);
         asm!(self.ops
             ; shl rax, n.unicode_entry_shift as i8
             ; mov rax, [r9 + rax + n.unicode_entry_value]
