@@ -146,6 +146,44 @@ class MachineCodeTest(unittest.TestCase):
         self.assertLess(after["runs"] - before["runs"], 50)
         self.assertGreaterEqual(after["frame_entries_jit"] - before["frame_entries_jit"], 1001)
 
+    @unittest.skipIf(hasattr(sys, "gettotalrefcount"),
+                     "debug builds switch frames in the eval loop (LLTRACE)")
+    def test_init_shim_runs_in_machine_code(self):
+        # CALL_ALLOC_AND_ENTER_INIT returns through a shim frame that checks
+        # what __init__ returned; the frame switch runs it, so building
+        # objects never leaves machine code.  A bad __init__ still raises
+        # the interpreter's TypeError.
+        class P:
+            def __init__(self, x):
+                self.x = x
+
+        class Bad:
+            def __init__(self, x):
+                if x:
+                    return x
+
+        def build(cls, n):
+            return [cls(i).x if cls is P else cls(0) for i in range(n)]
+
+        for f in (build, P.__init__, Bad.__init__):
+            compile_now(f)
+        build(P, 100)  # let the interpreter specialize the call
+        build(Bad, 100)
+        before = JIT.stats()
+        self.assertEqual(build(P, 1000), list(range(1000)))
+        after = JIT.stats()
+        self.assertEqual(after["interp_excluded"] - before["interp_excluded"], 0)
+        self.assertLess(after["runs"] - before["runs"], 50)
+        self.assertGreaterEqual(after["frame_switches"] - before["frame_switches"], 3000)
+        self.assertEqual(len(build(Bad, 10)), 10)
+        with self.assertRaisesRegex(TypeError, r"__init__\(\) should return None, not 'int'"):
+            Bad(5)
+        def make_bad():
+            return [Bad(i) for i in range(3)]
+        compile_now(make_bad)
+        with self.assertRaisesRegex(TypeError, "should return None"):
+            make_bad()
+
     def test_arithmetic_matches_the_interpreter(self):
         def arith(a, b):
             return (a + b, a - b, a * b, a / b, a // b, a % b, a ** 2,

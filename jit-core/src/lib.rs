@@ -24,6 +24,7 @@ use std::sync::OnceLock;
 use codemem::CodeBlock;
 use compiler::{Compiled, Stubs};
 use consts::{BjitConst, Consts};
+use generated::opcodes as op;
 
 /// Why a code object was not compiled (reported by `sys._jit.stats()`).
 #[repr(i32)]
@@ -96,7 +97,9 @@ fn build_runtime(consts: Consts) -> Option<Runtime> {
     let stub = asm.offset();
     asm.call_rax();
     let leave = asm.offset();
-    asm.leave();
+    // SAFETY: `helpers` is the address of `_PyBJIT_Helpers[256]`.
+    let return_value = unsafe { *((consts.helpers as *const u64).add(usize::from(op::RETURN_VALUE))) };
+    asm.leave(return_value);
     let bytes = asm.finish().ok()?;
     let block = CodeBlock::new(bytes.len(), |p| {
         // SAFETY: the block is writable and large enough.

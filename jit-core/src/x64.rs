@@ -117,12 +117,20 @@ impl Asm {
     /// code not compiled or instrumented, no entry, recursion limit) leaves
     /// for the eval loop with the result unchanged, and the eval loop does
     /// it.  Lives in the trampoline: the code that jumped here may be freed.
-    pub fn leave(&mut self) {
+    ///
+    /// A return into the shim frame of CALL_ALLOC_AND_ENTER_INIT (which is
+    /// never compiled) runs the shim here: EXIT_INIT_CHECK (an `__init__`
+    /// that returned something else than None goes to the eval loop, which
+    /// raises), then RETURN_VALUE's helper (`return_value`), and switches on
+    /// with its result.
+    pub fn leave(&mut self, return_value: u64) {
         let s = self.c.switch.clone();
         if s.enabled {
             let start_frame = 3;
             let resume_frame = 4;
+            let (none, shim_code) = (self.c.py_none, s.init_cleanup + s.code_units as u64);
             asm!(self.ops
+                ; again:
                 ; mov ecx, edx
                 ; and ecx, 7
                 ; cmp ecx, resume_frame
@@ -142,6 +150,9 @@ impl Asm {
                 ; mov rax, [r8 + self.c.frame_instr_ptr]
                 ; have_ip:
                 ; mov r9, [r8 + s.frame_executable]
+                ; mov r10, QWORD s.init_cleanup as i64
+                ; cmp r9, r10
+                ; je >shim
                 ; mov r10, [r9 + s.code_bjit]
                 ; test r10, r10
                 ; jz >out
@@ -174,6 +185,34 @@ impl Asm {
                 ; mov r9, [rbp - 48]
                 ; mov [r9], r13
                 ; jmp r10
+                // The shim: a resume at its first unit with the value that
+                // __init__ returned on top.
+                ; shim:
+                ; cmp ecx, resume_frame
+                ; jne >out
+                ; mov r10, QWORD shim_code as i64
+                ; cmp rax, r10
+                ; jne >out
+                // _PyFrame_GetStackPointer(): a resumed frame's stack
+                // pointer is in the frame (the result carries none).
+                ; movsxd r10, DWORD [r8 + s.frame_stacktop]
+                ; lea r10, [r8 + r10 * 8 + self.c.frame_localsplus]
+                ; mov r11, QWORD none as i64
+                ; cmp [r10 - 8], r11
+                ; jne >out
+                ; mov DWORD [r8 + s.frame_stacktop], -1
+                // None is immortal: popped without a decref.  Then the
+                // shim's RETURN_VALUE, whose result goes round again.
+                ; mov r9, QWORD s.counter_frame_switches as i64
+                ; add QWORD [r9], 1
+                ; mov rdi, r12
+                ; mov rsi, r8
+                ; lea rdx, [r10 - 8]
+                ; lea rcx, [rax + 2]
+                ; xor r8d, r8d
+                ; mov rax, QWORD return_value as i64
+                ; call rax
+                ; jmp <again
                 ; out:
             );
         }
