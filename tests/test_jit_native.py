@@ -42,6 +42,21 @@ def specialize_and_compile(func, opname, *args):
     names = {i.opname for i in dis.get_instructions(func, adaptive=True)}
     assert opname in names, (opname, sorted(names))
     assert sys._jit.compile(func) is None
+
+COMPARISONS = [operator.lt, operator.le, operator.eq, operator.ne, operator.gt, operator.ge]
+
+def comparisons():
+    # value(a, b): the six comparisons as values; branch(a, b): each one
+    # in an `if`, where it is fused with the branch.
+    ops = ["<", "<=", "==", "!=", ">", ">="]
+    src = "def value(a, b):\\n    return (" + ", ".join(f"a {o} b" for o in ops) + ")\\n"
+    src += "def branch(a, b):\\n    r = []\\n"
+    for o in ops:
+        src += f"    if a {o} b:\\n        r.append(1)\\n    else:\\n        r.append(0)\\n"
+    src += "    return tuple(r)\\n"
+    ns = {}
+    exec(src, ns)
+    return ns["value"], ns["branch"]
 '''
 
 
@@ -330,18 +345,10 @@ class NativeFastPathTest(unittest.TestCase):
         # follows it, on small (immortal), larger, negative and multi-digit
         # ints.
         self.check('''
-            OPS = ["<", "<=", "==", "!=", ">", ">="]
-            src = "def value(a, b):\\n    return (" + ", ".join(f"a {o} b" for o in OPS) + ")\\n"
-            src += "def branch(a, b):\\n    r = []\\n"
-            for o in OPS:
-                src += f"    if a {o} b:\\n        r.append(1)\\n    else:\\n        r.append(0)\\n"
-            src += "    return tuple(r)\\n"
-            ns = {}
-            exec(src, ns)
-            value, branch = ns["value"], ns["branch"]
+            value, branch = comparisons()
             specialize_and_compile(value, "COMPARE_OP_INT", 1, 2)
             specialize_and_compile(branch, "COMPARE_OP_INT", 1, 2)
-            fns = [operator.lt, operator.le, operator.eq, operator.ne, operator.gt, operator.ge]
+            fns = COMPARISONS
             big = 2**40
             pairs = [(1, 2), (2, 1), (3, 3), (-5, 4), (0, -1), (-7, -7),
                      (1000, 999), (10**6 + 1, 10**6 + 1), (-(2**29), 2**29)]
@@ -359,6 +366,92 @@ class NativeFastPathTest(unittest.TestCase):
             want = tuple(fn(big, 5) for fn in fns)
             assert value(big, 5) == want and branch(big, 5) == tuple(map(int, want))
             assert slow("COMPARE_OP_INT") > before
+            print("ok")
+        ''')
+
+    def test_slots(self):
+        self.check('''
+            log = []
+            class Noisy:
+                def __del__(self):
+                    log.append("del")
+            class P:
+                __slots__ = ("x", "y")
+            class Q:
+                __slots__ = ("y", "x")
+            def store(o, a, b):
+                o.x = a
+                o.y = b
+            def load(o):
+                return o.x, o.y
+            p = P()
+            store(p, 1, 2)
+            specialize_and_compile(store, "STORE_ATTR_SLOT", p, 1, 2)
+            specialize_and_compile(load, "LOAD_ATTR_SLOT", p)
+            b1, b2 = slow("STORE_ATTR_SLOT"), slow("LOAD_ATTR_SLOT")
+            v = [1]
+            n = sys.getrefcount(v), sys.getrefcount(p)
+            store(p, v, Noisy())
+            assert load(p)[0] is v
+            store(p, 3, 4)
+            assert log == ["del"], log
+            assert load(p) == (3, 4)
+            assert (sys.getrefcount(v), sys.getrefcount(p)) == n
+            store(P(), 5, 6)
+            assert (slow("STORE_ATTR_SLOT"), slow("LOAD_ATTR_SLOT")) == (b1, b2)
+            # An empty slot raises; another class fails the version guard.
+            try:
+                load(P())
+            except AttributeError as e:
+                assert "x" in str(e)
+            else:
+                raise AssertionError("no AttributeError")
+            q = Q()
+            store(q, 7, 8)
+            assert load(q) == (7, 8)
+            assert slow("STORE_ATTR_SLOT") > b1 and slow("LOAD_ATTR_SLOT") > b2
+            print("ok")
+        ''')
+
+    def test_int_arithmetic(self):
+        self.check('''
+            OPS = [("BINARY_OP_ADD_INT", "+", operator.add),
+                   ("BINARY_OP_SUBTRACT_INT", "-", operator.sub),
+                   ("BINARY_OP_MULTIPLY_INT", "*", operator.mul)]
+            for opname, sym, fn in OPS:
+                ns = {}
+                exec(f"def f(a, b):\\n    return a {sym} b, (a {sym} b) {sym} b\\n", ns)
+                f = ns["f"]
+                specialize_and_compile(f, opname, 3, 4)
+                before = slow(opname)
+                for a, b in [(1, 2), (-5, 3), (2**62, 2**62), (10**30, -7), (0, 0), (255, 1)]:
+                    assert f(a, b) == (fn(a, b), fn(fn(a, b), b)), (opname, a, b)
+                x, y = 10**6 + 1, 10**6 + 2
+                n = sys.getrefcount(x), sys.getrefcount(y)
+                f(x, y)
+                assert (sys.getrefcount(x), sys.getrefcount(y)) == n
+                assert slow(opname) == before, opname
+                assert f(1.5, 2) == (fn(1.5, 2), fn(fn(1.5, 2), 2))
+                assert slow(opname) > before, opname
+            print("ok")
+        ''')
+
+    def test_compare_op_float(self):
+        self.check('''
+            import math
+            value, branch = comparisons()
+            specialize_and_compile(value, "COMPARE_OP_FLOAT", 1.0, 2.0)
+            specialize_and_compile(branch, "COMPARE_OP_FLOAT", 1.0, 2.0)
+            fns = COMPARISONS
+            before = slow("COMPARE_OP_FLOAT")
+            for a, b in [(1.0, 2.0), (2.0, 1.0), (0.5, 0.5), (-0.0, 0.0), (math.nan, 1.0),
+                         (1.0, math.nan), (math.nan, math.nan), (math.inf, 1e308)]:
+                want = tuple(fn(a, b) for fn in fns)
+                assert value(a, b) == want, (a, b, value(a, b))
+                assert branch(a, b) == tuple(map(int, want)), (a, b)
+            assert slow("COMPARE_OP_FLOAT") == before
+            assert value(1, 2.0) == tuple(fn(1, 2.0) for fn in fns)
+            assert slow("COMPARE_OP_FLOAT") > before
             print("ok")
         ''')
 

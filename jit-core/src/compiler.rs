@@ -9,7 +9,7 @@ use crate::bytecode::{self, Code, Instr};
 use crate::codemem::{CodeBlock, MemError};
 use crate::consts::Consts;
 use crate::generated::opcodes as op;
-use crate::x64::{Asm, FloatOp, Handback};
+use crate::x64::{Asm, AttrKind, FloatOp, Handback};
 use crate::Refusal;
 
 /// What the compiler needs to know about one code object.
@@ -239,18 +239,20 @@ impl Gen<'_> {
                 let next = self.addr(ins.next);
                 self.asm.float_binop(float_op, depth, nl, this, next, slow, self.exit);
             }
-            op::LOAD_ATTR_INSTANCE_VALUE if !self.c().ref_debug => {
+            op::LOAD_ATTR_INSTANCE_VALUE | op::LOAD_ATTR_SLOT if !self.c().ref_debug => {
                 let slow = self.slow_path(k, depth);
                 self.asm.jump_unless_opcode(this, ins.opcode, slow);
                 let push_null = ins.oparg & 1 != 0;
-                self.asm.load_attr_instance_value(
-                    depth,
-                    nl,
-                    this,
-                    op::CACHE_LOAD_ATTR_INSTANCE_VALUE_TYPE_VERSION,
-                    op::CACHE_LOAD_ATTR_INSTANCE_VALUE_INDEX,
-                    slow,
-                );
+                let (kind, version, index) = if ins.opcode == op::LOAD_ATTR_SLOT {
+                    (AttrKind::Slot, op::CACHE_LOAD_ATTR_SLOT_TYPE_VERSION, op::CACHE_LOAD_ATTR_SLOT_INDEX)
+                } else {
+                    (
+                        AttrKind::InlineValues,
+                        op::CACHE_LOAD_ATTR_INSTANCE_VALUE_TYPE_VERSION,
+                        op::CACHE_LOAD_ATTR_INSTANCE_VALUE_INDEX,
+                    )
+                };
+                self.asm.load_attr(kind, depth, nl, this, version, index, slow);
                 if push_null {
                     self.asm.store_stack_null(depth, nl);
                 }
@@ -258,23 +260,39 @@ impl Gen<'_> {
                 let check = self.after_dealloc(&ins, depth + u32::from(push_null));
                 self.asm.decref(true, false, this, Some(check));
             }
-            op::STORE_ATTR_INSTANCE_VALUE if !self.c().ref_debug => {
+            op::STORE_ATTR_INSTANCE_VALUE | op::STORE_ATTR_SLOT if !self.c().ref_debug => {
                 let slow = self.slow_path(k, depth);
                 self.asm.jump_unless_opcode(this, ins.opcode, slow);
-                self.asm.store_attr_instance_value(
-                    depth,
-                    nl,
-                    this,
-                    op::CACHE_STORE_ATTR_INSTANCE_VALUE_TYPE_VERSION,
-                    op::CACHE_STORE_ATTR_INSTANCE_VALUE_INDEX,
-                    slow,
-                );
+                let (kind, version, index) = if ins.opcode == op::STORE_ATTR_SLOT {
+                    (AttrKind::Slot, op::CACHE_STORE_ATTR_SLOT_TYPE_VERSION, op::CACHE_STORE_ATTR_SLOT_INDEX)
+                } else {
+                    (
+                        AttrKind::InlineValues,
+                        op::CACHE_STORE_ATTR_INSTANCE_VALUE_TYPE_VERSION,
+                        op::CACHE_STORE_ATTR_INSTANCE_VALUE_INDEX,
+                    )
+                };
+                self.asm.store_attr(kind, depth, nl, this, version, index, slow);
                 // Release the old value (if any), then the owner.
                 let check = self.after_dealloc(&ins, depth - 2);
                 self.decref_then(false, true, this, check, |g, check| {
                     g.asm.load_stack(depth - 1, nl);
                     g.asm.decref(false, false, this, check);
                 });
+            }
+            op::BINARY_OP_ADD_INT | op::BINARY_OP_SUBTRACT_INT | op::BINARY_OP_MULTIPLY_INT
+                if !self.c().ref_debug =>
+            {
+                let slow = self.slow_path(k, depth);
+                self.asm.jump_unless_opcode(this, ins.opcode, slow);
+                let n = &self.c().native;
+                let function = match ins.opcode {
+                    op::BINARY_OP_ADD_INT => n.fn_long_add,
+                    op::BINARY_OP_SUBTRACT_INT => n.fn_long_subtract,
+                    _ => n.fn_long_multiply,
+                };
+                let next = self.addr(ins.next);
+                self.asm.int_binop(function, depth, nl, this, next, slow, self.exit);
             }
             op::LOAD_ATTR_METHOD_WITH_VALUES | op::LOAD_ATTR_METHOD_NO_DICT if !self.c().ref_debug => {
                 let slow = self.slow_path(k, depth);
@@ -290,12 +308,12 @@ impl Gen<'_> {
                 };
                 self.asm.load_attr_method(depth, nl, this, version, keys, descr, slow);
             }
-            op::COMPARE_OP_INT if !self.c().ref_debug => {
+            op::COMPARE_OP_INT | op::COMPARE_OP_FLOAT if !self.c().ref_debug => {
                 let slow = self.slow_path(k, depth);
                 self.asm.jump_unless_opcode(this, ins.opcode, slow);
-                self.asm.compare_int(depth, nl, ins.oparg, slow);
-                // Release the operands: exact ints, whose deallocation runs
-                // no Python code (as _Py_DECREF_SPECIALIZED with PyObject_Free).
+                self.asm.compare(ins.opcode == op::COMPARE_OP_FLOAT, depth, nl, ins.oparg, slow);
+                // Release the operands: exact ints or floats, whose
+                // deallocation runs no Python code (_Py_DECREF_SPECIALIZED).
                 self.asm.load_stack(depth - 2, nl);
                 self.asm.decref(false, false, this, None);
                 self.asm.load_stack(depth - 1, nl);

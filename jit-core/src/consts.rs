@@ -79,6 +79,10 @@ pub struct Native {
     pub managed_dict_offset: i32,
     pub heaptype_cached_keys: i32,
     pub int_type: u64,
+    /// `_PyLong_Add`, `_PyLong_Subtract`, `_PyLong_Multiply`.
+    pub fn_long_add: u64,
+    pub fn_long_subtract: u64,
+    pub fn_long_multiply: u64,
     pub long_tag: i32,
     pub long_digit: i32,
     /// `_PyLong_NON_SIZE_BITS` and `_PyLong_SIGN_MASK`.
@@ -128,7 +132,7 @@ pub struct Switch {
 }
 
 /// The version of the table's contract; bumped when names change.
-pub const ABI_VERSION: i64 = 8;
+pub const ABI_VERSION: i64 = 9;
 
 impl Consts {
     /// Reads the table; `Err` names the first missing or bad entry.
@@ -216,6 +220,9 @@ impl Consts {
                 managed_dict_offset: off("object.managed_dict_offset")?,
                 heaptype_cached_keys: off("heaptype.ht_cached_keys")?,
                 int_type: get("type.int")? as u64,
+                fn_long_add: get("fn._PyLong_Add")? as u64,
+                fn_long_subtract: get("fn._PyLong_Subtract")? as u64,
+                fn_long_multiply: get("fn._PyLong_Multiply")? as u64,
                 long_tag: off("long.lv_tag")?,
                 long_digit: off("long.ob_digit")?,
                 long_non_size_bits: byte("long.non_size_bits")?,
@@ -327,6 +334,9 @@ impl Consts {
                 managed_dict_offset: -24,
                 heaptype_cached_keys: 896,
                 int_type: 0x1060,
+                fn_long_add: 0x2050,
+                fn_long_subtract: 0x2058,
+                fn_long_multiply: 0x2060,
                 long_tag: 16,
                 long_digit: 24,
                 long_non_size_bits: 3,

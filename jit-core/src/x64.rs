@@ -24,6 +24,15 @@ pub enum FloatOp {
     Multiply,
 }
 
+/// Where an instance attribute lives: in the object's inline values
+/// (`*_INSTANCE_VALUE`, the cache holds an index) or in a `__slots__` slot
+/// (`*_SLOT`, the cache holds a byte offset).
+#[derive(Clone, Copy)]
+pub enum AttrKind {
+    InlineValues,
+    Slot,
+}
+
 /// Where to hand the frame back if instrumentation changed during a
 /// deallocation: the `instr_ok` byte to test, the counter, and the
 /// interpreter's next_instr and stack depth.
@@ -375,6 +384,17 @@ impl Asm {
         );
     }
 
+    /// Leave with the result (`next_instr`, the stack pointer at frame
+    /// offset `disp`, `kind`).
+    fn exit_with(&mut self, next_instr: u64, disp: i32, kind: i32, exit: DynamicLabel) {
+        asm!(self.ops
+            ; mov rax, QWORD next_instr as i64
+            ; lea rdx, [r13 + disp]
+            ; or rdx, kind
+            ; jmp =>exit
+        );
+    }
+
     /// Count down the adaptive counter of the live instruction at `instr`
     /// as the interpreter does, while it is still the generic `opcode`;
     /// when the counter triggers, hand the frame back at `start` with
@@ -393,10 +413,9 @@ impl Asm {
             ; movzx eax, WORD [rcx + 2]
             ; test eax, mask
             ; jnz >advance
-            ; mov rax, QWORD start as i64
-            ; lea rdx, [r13 + disp]
-            ; or rdx, interpret_kind
-            ; jmp =>exit
+        );
+        self.exit_with(start, disp, interpret_kind, exit);
+        asm!(self.ops
             ; advance:
             ; cmp eax, unreachable
             ; je >go
@@ -659,21 +678,18 @@ impl Asm {
         self.cache_to_rax(index);
     }
 
-    /// LOAD_ATTR_INSTANCE_VALUE on stack slot `depth - 1`, reading the
-    /// live inline cache (type version and value index at the given code
-    /// unit offsets).  Jumps to `slow` (nothing done) on a guard failure.
-    /// Leaves the owner in rcx, its slot holding the attribute, for the
-    /// caller to release.  Release
-    /// builds only.
+    /// LOAD_ATTR_INSTANCE_VALUE / LOAD_ATTR_SLOT (`kind`) on stack slot
+    /// `depth - 1`, reading the live inline cache (type version, and value
+    /// index or slot offset).  Jumps to `slow` (nothing done) on a guard
+    /// failure or an unset attribute.  Leaves the owner in rcx, its slot
+    /// holding the attribute, for the caller to release.  Release builds
+    /// only.
     #[allow(clippy::too_many_arguments)]
-    pub fn load_attr_instance_value(&mut self, depth: u32, nlocals: u32, this_instr: u64, version: Cache, index: Cache, slow: DynamicLabel) {
-        let n = self.c.native.clone();
+    pub fn load_attr(&mut self, kind: AttrKind, depth: u32, nlocals: u32, this_instr: u64, version: Cache, index: Cache, slow: DynamicLabel) {
         let d = self.sp_disp(depth - 1, nlocals);
         self.guard_type_version(d, this_instr, version, slow);
-        self.inline_values(index, slow);
-        asm!(self.ops
-            ; mov rax, [rcx + n.dictvalues_values + rax * 8]
-        );
+        self.attr_address(kind, index, slow);
+        asm!(self.ops ; mov rax, [rcx]);
         self.jump_if_rax_null(slow);
         // Release builds: incref_rax() clobbers only rcx, not the owner in rdx.
         debug_assert!(!self.c.ref_debug);
@@ -684,40 +700,67 @@ impl Asm {
         );
     }
 
-    /// STORE_ATTR_INSTANCE_VALUE with the owner in stack slot `depth - 1`
-    /// and the value below it, reading the live inline cache.  Jumps to
-    /// `slow` (nothing done) on a guard failure.  Otherwise stores the value
-    /// (the slot's reference moves into the object) and leaves the old
-    /// value, or NULL, in rax for the caller to release, then the owner.
-    /// Release builds only.
+    /// After guard_type_version(): rcx = the address of the attribute's
+    /// slot in the owner (rdx), jumping to `slow` where `kind` needs more
+    /// guards.
+    fn attr_address(&mut self, kind: AttrKind, index: Cache, slow: DynamicLabel) {
+        let values = self.c.native.dictvalues_values;
+        match kind {
+            AttrKind::InlineValues => {
+                self.inline_values(index, slow);
+                asm!(self.ops ; lea rcx, [rcx + rax * 8 + values]);
+            }
+            AttrKind::Slot => {
+                // The cache holds the slot's byte offset.
+                self.cache_to_rax(index);
+                asm!(self.ops ; lea rcx, [rdx + rax]);
+            }
+        }
+    }
+
+    /// STORE_ATTR_INSTANCE_VALUE / STORE_ATTR_SLOT (`kind`) with the owner
+    /// in stack slot `depth - 1` and the value below it, reading the live
+    /// inline cache.  Jumps to `slow` (nothing done) on a guard failure.
+    /// Otherwise stores the value (the slot's reference moves into the
+    /// object) and leaves the old value, or NULL, in rax for the caller to
+    /// release, then the owner.  Release builds only.
     #[allow(clippy::too_many_arguments)]
-    pub fn store_attr_instance_value(&mut self, depth: u32, nlocals: u32, this_instr: u64, version: Cache, index: Cache, slow: DynamicLabel) {
+    pub fn store_attr(&mut self, kind: AttrKind, depth: u32, nlocals: u32, this_instr: u64, version: Cache, index: Cache, slow: DynamicLabel) {
         let n = self.c.native.clone();
         let (d_value, d_owner) = (self.sp_disp(depth - 2, nlocals), self.sp_disp(depth - 1, nlocals));
         self.guard_type_version(d_owner, this_instr, version, slow);
-        asm!(self.ops
-            // No materialized dict, and the inline values are in use.
-            ; cmp QWORD [rdx + n.managed_dict_offset], 0
-            ; jne =>slow
-        );
-        self.inline_values(index, slow);
+        if let AttrKind::InlineValues = kind {
+            // No materialized dict (the inline values are checked next).
+            asm!(self.ops
+                ; cmp QWORD [rdx + n.managed_dict_offset], 0
+                ; jne =>slow
+            );
+        }
+        self.attr_address(kind, index, slow);
         asm!(self.ops
             ; mov r9, [r13 + d_value]
-            ; mov r10, [rcx + n.dictvalues_values + rax * 8]
-            ; mov [rcx + n.dictvalues_values + rax * 8], r9
-            ; test r10, r10
-            ; jnz >done
-            // A new attribute: _PyDictValues_AddToInsertionOrder(), whose
-            // array follows the `capacity` value slots.
-            ; movzx r9d, BYTE [rcx + n.dictvalues_capacity]
-            ; lea r9, [rcx + n.dictvalues_values + r9 * 8]
-            ; movzx r11d, BYTE [rcx + n.dictvalues_size]
-            ; mov BYTE [r9 + r11], al
-            ; add r11d, 1
-            ; mov BYTE [rcx + n.dictvalues_size], r11b
-            ; done:
-            ; mov rax, r10
+            ; mov r10, [rcx]
+            ; mov [rcx], r9
         );
+        if let AttrKind::InlineValues = kind {
+            // A new attribute: _PyDictValues_AddToInsertionOrder(), whose
+            // array follows the `capacity` value slots; rax is the index.
+            asm!(self.ops
+                ; test r10, r10
+                ; jnz >done
+                ; mov rcx, [rdx + self.c.ob_type]
+                ; mov rcx, [rcx + n.type_basicsize]
+                ; add rcx, rdx
+                ; movzx r9d, BYTE [rcx + n.dictvalues_capacity]
+                ; lea r9, [rcx + n.dictvalues_values + r9 * 8]
+                ; movzx r11d, BYTE [rcx + n.dictvalues_size]
+                ; mov BYTE [r9 + r11], al
+                ; add r11d, 1
+                ; mov BYTE [rcx + n.dictvalues_size], r11b
+                ; done:
+            );
+        }
+        asm!(self.ops ; mov rax, r10);
     }
 
     /// LOAD_ATTR_METHOD_WITH_VALUES (`keys_version` given) or
@@ -749,14 +792,36 @@ impl Asm {
         );
     }
 
-    /// The guards and comparison of COMPARE_OP_INT on stack slots
-    /// `depth - 2` and `depth - 1`: both exact ints of at most one digit,
-    /// else jump to `slow` (nothing done).  Sets bl to whether the values
-    /// compare as `mask` says (COMPARISON_BIT: 2 less, 4 greater, 8 equal).
-    /// The operands stay on the stack.
-    pub fn compare_int(&mut self, depth: u32, nlocals: u32, mask: u32, slow: DynamicLabel) {
+    /// The guards and comparison of COMPARE_OP_INT / COMPARE_OP_FLOAT
+    /// (`float`) on stack slots `depth - 2` and `depth - 1`: both exact
+    /// ints of at most one digit, or exact floats, else jump to `slow`
+    /// (nothing done).  Sets bl to whether the values compare as `mask`
+    /// says (COMPARISON_BIT: 1 unordered, 2 less, 4 greater, 8 equal).  The
+    /// operands stay on the stack.
+    pub fn compare(&mut self, float: bool, depth: u32, nlocals: u32, mask: u32, slow: DynamicLabel) {
         let n = self.c.native.clone();
         let (d_left, d_right) = (self.sp_disp(depth - 2, nlocals), self.sp_disp(depth - 1, nlocals));
+        if float {
+            let fval = n.float_ob_fval;
+            self.load_two_of_type(d_left, d_right, n.float_type, slow);
+            // 1 << (2 * (x >= y) + (x <= y)); NaN makes both false.
+            asm!(self.ops
+                ; movsd xmm0, [rax + fval]
+                ; movsd xmm1, [rcx + fval]
+                ; xor r8d, r8d
+                ; xor r9d, r9d
+                ; ucomisd xmm0, xmm1
+                ; setae r8b
+                ; ucomisd xmm1, xmm0
+                ; setae r9b
+                ; lea ecx, [r9 + r8 * 2]
+                ; mov eax, 1
+                ; shl eax, cl
+                ; test eax, (mask & 15) as i32
+                ; setnz bl
+            );
+            return;
+        }
         let compact = 2i32 << n.long_non_size_bits;
         let sign = i32::from(n.long_sign_mask);
         self.load_two_of_type(d_left, d_right, n.int_type, slow);
@@ -780,6 +845,7 @@ impl Asm {
             ; imul r11, r9
             ; cmp r10, r11
         );
+        // Ints are never unordered: the mask's bit 0 does not matter.
         match mask & 14 {
             2 => asm!(self.ops ; setl bl),
             4 => asm!(self.ops ; setg bl),
@@ -790,6 +856,42 @@ impl Asm {
             14 => asm!(self.ops ; mov bl, 1),
             _ => asm!(self.ops ; mov bl, 0),
         }
+    }
+
+    /// BINARY_OP_{ADD,SUBTRACT,MULTIPLY}_INT on stack slots `depth - 2` and
+    /// `depth - 1`: unless both are exact ints (else jump to `slow`, nothing
+    /// done), call `function` (`_PyLong_Add`, ...), release right then left
+    /// (exact ints: no Python code runs), and put the result in slot
+    /// `depth - 2`; a NULL result is an error at `next_instr` with both
+    /// operands consumed.  Release builds only.
+    #[allow(clippy::too_many_arguments)]
+    pub fn int_binop(&mut self, function: u64, depth: u32, nlocals: u32, this_instr: u64, next_instr: u64, slow: DynamicLabel, exit: DynamicLabel) {
+        let (d_left, d_right) = (self.sp_disp(depth - 2, nlocals), self.sp_disp(depth - 1, nlocals));
+        let int_type = self.c.native.int_type;
+        let (ip, error) = (self.c.frame_instr_ptr, self.c.result_error);
+        self.load_two_of_type(d_left, d_right, int_type, slow);
+        asm!(self.ops
+            ; mov rdx, QWORD this_instr as i64
+            ; mov [r13 + ip], rdx
+            ; mov rdi, rax
+            ; mov rsi, rcx
+            ; mov rax, QWORD function as i64
+            ; call rax
+            ; mov rbx, rax
+        );
+        self.load_stack(depth - 1, nlocals);
+        self.decref(false, false, this_instr, None);
+        self.load_stack(depth - 2, nlocals);
+        self.decref(false, false, this_instr, None);
+        asm!(self.ops
+            ; test rbx, rbx
+            ; jnz >ok
+        );
+        self.exit_with(next_instr, d_left, error, exit);
+        asm!(self.ops
+            ; ok:
+            ; mov [r13 + d_left], rbx
+        );
     }
 
     /// Stack slot `depth` = Py_True if bl is set, else Py_False.
