@@ -484,6 +484,82 @@ class NativeFastPathTest(unittest.TestCase):
             print("ok")
         ''')
 
+    def test_generators(self):
+        # SEND_GEN (yield from), FOR_ITER_GEN (for over a generator) and
+        # YIELD_VALUE switch frames natively: values, the exception state a
+        # generator sees, close() and throw(), a running generator.
+        self.check('''
+            def inner(n):
+                for i in range(n):
+                    got = yield i
+                    if got is not None:
+                        yield ("got", got)
+            def outer(n):
+                r = yield from inner(n)
+                yield "end"
+            def drive(n):
+                return [x for x in outer(n)]
+            def exc_seen():
+                try:
+                    raise KeyError("k")
+                except KeyError:
+                    yield sys.exception()
+                yield sys.exception()
+            def use_exc():
+                out = []
+                try:
+                    raise ValueError("v")
+                except ValueError:
+                    for e in exc_seen():
+                        out.append(type(e).__name__ if e else None)
+                    out.append(type(sys.exception()).__name__)
+                return out
+            specialize_and_compile(drive, "FOR_ITER_GEN", 3)
+            specialize_and_compile(outer, "SEND_GEN", 3)
+            specialize_and_compile(use_exc, "FOR_ITER_GEN")
+            for f in (inner, exc_seen):
+                assert sys._jit.compile(f) is None
+            b1, b2 = slow("SEND_GEN"), slow("FOR_ITER_GEN")
+            s0 = sys._jit.stats()["frame_switches"]
+            assert drive(50) == list(range(50)) + ["end"]
+            assert sys._jit.stats()["frame_switches"] - s0 >= 200
+            assert use_exc() == ["KeyError", "ValueError", "ValueError"], use_exc()
+            g = outer(3)
+            assert next(g) == 0
+            assert g.send("x") == ("got", "x")
+            try:
+                g.throw(IndexError("i"))
+            except IndexError:
+                pass
+            else:
+                raise AssertionError("throw() swallowed")
+            g = outer(3)
+            next(g)
+            g.close()
+            assert (slow("SEND_GEN"), slow("FOR_ITER_GEN")) == (b1, b2)
+            # A generator that is already running raises ValueError.
+            def selfish():
+                yield next(me)
+            def consume(it):
+                return [x for x in it]
+            for _ in range(100):
+                assert consume(i for i in range(3)) == [0, 1, 2]
+            assert "FOR_ITER_GEN" in {i.opname for i in dis.get_instructions(consume, adaptive=True)}
+            assert sys._jit.compile(consume) is None
+            b2 = slow("FOR_ITER_GEN")
+            me = selfish()
+            try:
+                consume(me)
+            except ValueError as e:
+                assert "already executing" in str(e), e
+            else:
+                raise AssertionError("no ValueError")
+            # Another iterator fails the guard; the helper runs.
+            assert consume(iter([4, 5])) == [4, 5]
+            assert slow("FOR_ITER_GEN") > b2
+            print("ok")
+        ''')
+
     def test_recompiled_after_specialization(self):
         # Compiled before the interpreter specialized anything: the machine
         # code calls the generic helper.  When the interpreter specializes,

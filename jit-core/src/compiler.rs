@@ -343,6 +343,23 @@ impl Gen<'_> {
                 let check = self.after_dealloc(&ins, depth - 1);
                 self.asm.decref(false, false, this, Some(check));
             }
+            op::SEND_GEN | op::FOR_ITER_GEN if !self.c().ref_debug => {
+                let send = ins.opcode == op::SEND_GEN;
+                // return_offset: from this instruction to where the
+                // generator's return continues (a u16 in the frame).
+                let Ok(return_offset) = u16::try_from(ins.next - ins.at + ins.oparg) else {
+                    self.gen_helper_call(&ins, depth)?;
+                    return Ok(());
+                };
+                let slow = self.slow_path(k, depth);
+                self.asm.jump_unless_opcode(this, ins.opcode, slow);
+                self.asm.gen_send(send, depth, nl, this, return_offset, slow, self.exit);
+                return Ok(());
+            }
+            op::YIELD_VALUE if !self.c().ref_debug => {
+                self.asm.yield_value(depth, nl, this, ins.oparg, self.exit);
+                return Ok(());
+            }
             op::LOAD_GLOBAL_MODULE | op::LOAD_GLOBAL_BUILTIN if !self.c().ref_debug => {
                 let slow = self.slow_path(k, depth);
                 self.asm.jump_unless_opcode(this, ins.opcode, slow);

@@ -101,6 +101,27 @@ pub struct Native {
     /// log2(sizeof(PyDictUnicodeEntry)).
     pub unicode_entry_shift: u8,
     pub unicode_entry_value: i32,
+    pub gen_type: u64,
+    pub coro_type: u64,
+    /// Offsets in a generator: its frame, its state (int8), and its
+    /// exception state's `previous_item`.
+    pub gen_iframe: i32,
+    pub gen_frame_state: i32,
+    pub gen_previous_exc: i32,
+    pub gen_exc_state: i32,
+    /// `FRAME_SUSPENDED` and `FRAME_EXECUTING`.
+    pub frame_suspended: i8,
+    pub frame_executing: i8,
+    pub tstate_exc_info: i32,
+    pub tstate_interp: i32,
+    pub interp_eval_frame: i32,
+    pub frame_previous: i32,
+    pub frame_return_offset: i32,
+    pub cache_entries_send: u32,
+    pub cache_entries_for_iter: u32,
+    /// `_PyBJIT_START_FRAME` and `_PyBJIT_RESUME_FRAME`.
+    pub result_start_frame: i32,
+    pub result_resume_frame: i32,
     /// `uint64_t[256]`: guard failures of native fast paths, per opcode.
     pub counter_native_slow: u64,
 }
@@ -132,7 +153,7 @@ pub struct Switch {
 }
 
 /// The version of the table's contract; bumped when names change.
-pub const ABI_VERSION: i64 = 9;
+pub const ABI_VERSION: i64 = 10;
 
 impl Consts {
     /// Reads the table; `Err` names the first missing or bad entry.
@@ -231,6 +252,23 @@ impl Consts {
                 var_size: off("varobject.ob_size")?,
                 list_items: off("list.ob_item")?,
                 counter_native_slow: get("counter.native_slow")? as u64,
+                gen_type: get("type.generator")? as u64,
+                coro_type: get("type.coroutine")? as u64,
+                gen_iframe: off("gen.gi_iframe")?,
+                gen_frame_state: off("gen.gi_frame_state")?,
+                gen_previous_exc: off("gen.gi_exc_state.previous_item")?,
+                gen_exc_state: off("gen.gi_exc_state")?,
+                frame_suspended: i8::try_from(get("frame_state.suspended")?).map_err(|_| "bad frame_state.suspended")?,
+                frame_executing: i8::try_from(get("frame_state.executing")?).map_err(|_| "bad frame_state.executing")?,
+                tstate_exc_info: off("tstate.exc_info")?,
+                tstate_interp: off("tstate.interp")?,
+                interp_eval_frame: off("interp.eval_frame")?,
+                frame_previous: off("frame.previous")?,
+                frame_return_offset: off("frame.return_offset")?,
+                cache_entries_send: limit("cache_entries.send")?,
+                cache_entries_for_iter: limit("cache_entries.for_iter")?,
+                result_start_frame: off("result.start_frame")?,
+                result_resume_frame: off("result.resume_frame")?,
                 dict_type: get("type.dict")? as u64,
                 frame_globals: off("frame.f_globals")?,
                 frame_builtins: off("frame.f_builtins")?,
@@ -279,6 +317,8 @@ impl Consts {
             ("sizeof.dictvalues.size", 1),
             ("sizeof.long.lv_tag", 8),
             ("sizeof.long.digit", 4),
+            ("sizeof.gen.gi_frame_state", 1),
+            ("sizeof.frame.return_offset", 2),
         ] {
             if get(name)? != size {
                 return Err(format!("{name} is not {size}"));
@@ -345,6 +385,23 @@ impl Consts {
                 var_size: 16,
                 list_items: 24,
                 counter_native_slow: 0x4000,
+                gen_type: 0x1080,
+                coro_type: 0x1090,
+                gen_iframe: 80,
+                gen_frame_state: 72,
+                gen_previous_exc: 48,
+                gen_exc_state: 40,
+                frame_suspended: -2,
+                frame_executing: 0,
+                tstate_exc_info: 112,
+                tstate_interp: 16,
+                interp_eval_frame: 4000,
+                frame_previous: 8,
+                frame_return_offset: 68,
+                cache_entries_send: 1,
+                cache_entries_for_iter: 1,
+                result_start_frame: 3,
+                result_resume_frame: 4,
                 dict_type: 0x1050,
                 frame_globals: 16,
                 frame_builtins: 24,

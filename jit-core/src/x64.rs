@@ -954,6 +954,130 @@ impl Asm {
         asm!(self.ops ; mov rax, rbx);
     }
 
+    /// SEND_GEN (`send`: the value on top is sent to the receiver below
+    /// it) or FOR_ITER_GEN (None is sent to the iterator on top), as the
+    /// interpreter does them: guards (else jump to `slow`, nothing done):
+    /// no PEP 523 frame evaluator, an exact generator (or, for SEND, a
+    /// coroutine) that is not running.  Then the value goes onto the
+    /// generator frame's stack, the generator runs and takes the thread's
+    /// exception state, this frame records `return_offset`, its
+    /// instr_ptr and stack pointer, and machine code leaves through `exit`
+    /// to switch to the generator's frame: SEND_GEN as DISPATCH_INLINED (a
+    /// started frame, whose recursion check `leave` makes), FOR_ITER_GEN as
+    /// _PUSH_FRAME (counted here, resumed at its instr_ptr).
+    #[allow(clippy::too_many_arguments)]
+    pub fn gen_send(&mut self, send: bool, depth: u32, nlocals: u32, this_instr: u64, return_offset: u16, slow: DynamicLabel, exit: DynamicLabel) {
+        let n = self.c.native.clone();
+        let s = self.c.switch.clone();
+        let (ty, ip, lp) = (self.c.ob_type, self.c.frame_instr_ptr, self.c.frame_localsplus);
+        let d_gen = self.sp_disp(depth - 1 - u32::from(send), nlocals);
+        let d_top = self.sp_disp(depth - 1, nlocals);
+        // This frame's stack after the instruction, as the eval loop sees it.
+        let stacktop = (nlocals + depth - u32::from(send)) as i32;
+        asm!(self.ops
+            ; mov rax, [r12 + n.tstate_interp]
+            ; cmp QWORD [rax + n.interp_eval_frame], 0
+            ; jne =>slow
+            ; mov rcx, [r13 + d_gen]
+            ; mov rax, [rcx + ty]
+            ; mov rdx, QWORD n.gen_type as i64
+            ; cmp rax, rdx
+        );
+        if send {
+            asm!(self.ops
+                ; je >type_ok
+                ; mov rdx, QWORD n.coro_type as i64
+                ; cmp rax, rdx
+                ; jne =>slow
+                ; type_ok:
+            );
+        } else {
+            asm!(self.ops ; jne =>slow);
+        }
+        asm!(self.ops
+            ; cmp BYTE [rcx + n.gen_frame_state], n.frame_executing
+            ; jge =>slow
+            ; lea r8, [rcx + n.gen_iframe]
+        );
+        if send {
+            asm!(self.ops ; mov rax, [r13 + d_top]);
+        } else {
+            asm!(self.ops ; mov rax, QWORD self.c.py_none as i64);
+        }
+        asm!(self.ops
+            // _PyFrame_StackPush(gen_frame, value)
+            ; movsxd rdx, DWORD [r8 + s.frame_stacktop]
+            ; mov [r8 + rdx * 8 + lp], rax
+            ; add DWORD [r8 + s.frame_stacktop], 1
+            ; mov BYTE [rcx + n.gen_frame_state], n.frame_executing
+            ; mov rax, [r12 + n.tstate_exc_info]
+            ; mov [rcx + n.gen_previous_exc], rax
+            ; lea rax, [rcx + n.gen_exc_state]
+            ; mov [r12 + n.tstate_exc_info], rax
+            ; mov WORD [r13 + n.frame_return_offset], return_offset as i16
+            ; mov rax, QWORD this_instr as i64
+            ; mov [r13 + ip], rax
+            ; mov DWORD [r13 + s.frame_stacktop], stacktop
+            ; mov [r8 + n.frame_previous], r13
+            ; mov [r12 + s.tstate_current_frame], r8
+        );
+        if send {
+            asm!(self.ops
+                ; xor eax, eax
+                ; mov edx, n.result_start_frame
+                ; jmp =>exit
+            );
+        } else {
+            asm!(self.ops
+                ; sub DWORD [r12 + s.tstate_py_recursion_remaining], 1
+                ; mov rax, [r8 + ip]
+                ; mov edx, n.result_resume_frame
+                ; jmp =>exit
+            );
+        }
+    }
+
+    /// YIELD_VALUE of the generator whose frame runs, with the value on top
+    /// of the stack (`depth`), as the interpreter does it: the generator is
+    /// suspended (`oparg`: FRAME_SUSPENDED or _YIELD_FROM) and gives back
+    /// the exception state, its caller becomes the running frame, the
+    /// value goes onto the caller's stack, and machine code leaves through
+    /// `exit` to resume the caller after its SEND or FOR_ITER.  Never
+    /// fails.
+    pub fn yield_value(&mut self, depth: u32, nlocals: u32, this_instr: u64, oparg: u32, exit: DynamicLabel) {
+        let n = self.c.native.clone();
+        let s = self.c.switch.clone();
+        let (ip, lp) = (self.c.frame_instr_ptr, self.c.frame_localsplus);
+        let d_top = self.sp_disp(depth - 1, nlocals);
+        let state = n.frame_suspended + oparg as i8;
+        let resume_at = 2 * (1 + n.cache_entries_send) as i32;
+        asm!(self.ops
+            ; mov r9, [r13 + d_top]
+            ; mov rax, QWORD (this_instr + 2) as i64
+            ; mov [r13 + ip], rax
+            // _PyFrame_GetGenerator(frame)
+            ; lea rcx, [r13 - n.gen_iframe]
+            ; mov BYTE [rcx + n.gen_frame_state], state
+            ; mov DWORD [r13 + s.frame_stacktop], (nlocals + depth - 1) as i32
+            ; mov rax, [rcx + n.gen_previous_exc]
+            ; mov [r12 + n.tstate_exc_info], rax
+            ; mov QWORD [rcx + n.gen_previous_exc], 0
+            ; add DWORD [r12 + s.tstate_py_recursion_remaining], 1
+            ; mov r8, [r13 + n.frame_previous]
+            ; mov [r12 + s.tstate_current_frame], r8
+            ; mov QWORD [r13 + n.frame_previous], 0
+            // LOAD_IP(1 + INLINE_CACHE_ENTRIES_SEND), then push the value
+            // onto the caller's stack (LOAD_SP, push, save).
+            ; mov rax, [r8 + ip]
+            ; add rax, resume_at
+            ; movsxd rdx, DWORD [r8 + s.frame_stacktop]
+            ; mov [r8 + rdx * 8 + lp], r9
+            ; add DWORD [r8 + s.frame_stacktop], 1
+            ; mov edx, n.result_resume_frame
+            ; jmp =>exit
+        );
+    }
+
     /// Add one to the u64 counter at `addr`.
     pub fn count(&mut self, addr: u64) {
         asm!(self.ops
