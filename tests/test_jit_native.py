@@ -484,6 +484,52 @@ class NativeFastPathTest(unittest.TestCase):
             print("ok")
         ''')
 
+    def test_for_iter(self):
+        # Lists, tuples and ranges (small ints, big ints, negative steps,
+        # empty ranges) run natively until exhausted; the helper ends the
+        # loop.  A list that shrinks under the loop ends it early.
+        self.check('''
+            def total(it):
+                t = []
+                for x in it:
+                    t.append(x)
+                return t
+            def mutate(l):
+                seen = []
+                for x in l:
+                    seen.append(x)
+                    if x == 1:
+                        del l[2:]
+                return seen
+            cases = [("FOR_ITER_LIST", [1, 2, 3]), ("FOR_ITER_TUPLE", (1, "b", None)),
+                     ("FOR_ITER_RANGE", range(5))]
+            for opname, arg in cases:
+                ns = {}
+                exec("def f(it):\\n    t = []\\n    for x in it:\\n        t.append(x)\\n    return t\\n", ns)
+                f = ns["f"]
+                specialize_and_compile(f, opname, arg)
+                before = slow(opname)
+                if opname == "FOR_ITER_RANGE":
+                    for r in (range(300), range(-10, 10, 3), range(2**40, 2**40 + 3),
+                              range(10, 0, -4), range(0)):
+                        assert f(r) == list(r), r
+                    # The loop's exhaustion is one helper call per loop.
+                    assert slow(opname) - before == 5, slow(opname) - before
+                    # Bounds beyond a C long make another iterator type.
+                    r = range(2**62, 2**63 - 1, 2**61)
+                    assert f(r) == list(r) and slow(opname) - before > 5
+                else:
+                    item = [9]
+                    seq = [item, 2, item] if opname == "FOR_ITER_LIST" else (item, 2, item)
+                    n = sys.getrefcount(item)
+                    assert f(seq) == list(seq) and f(seq[:0]) == []
+                    assert sys.getrefcount(item) == n
+                    assert slow(opname) - before == 2
+            specialize_and_compile(mutate, "FOR_ITER_LIST", [0])
+            assert mutate([0, 1, 2, 3]) == [0, 1]
+            print("ok")
+        ''')
+
     def test_generators(self):
         # SEND_GEN (yield from), FOR_ITER_GEN (for over a generator) and
         # YIELD_VALUE switch frames natively: values, the exception state a

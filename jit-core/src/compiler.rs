@@ -9,7 +9,7 @@ use crate::bytecode::{self, Code, Instr};
 use crate::codemem::{CodeBlock, MemError};
 use crate::consts::Consts;
 use crate::generated::opcodes as op;
-use crate::x64::{Asm, AttrKind, FloatOp, Handback};
+use crate::x64::{Asm, AttrKind, FloatOp, Handback, IterKind};
 use crate::Refusal;
 
 /// What the compiler needs to know about one code object.
@@ -342,6 +342,17 @@ impl Gen<'_> {
                 self.asm.rbx_to_rax();
                 let check = self.after_dealloc(&ins, depth - 1);
                 self.asm.decref(false, false, this, Some(check));
+            }
+            op::FOR_ITER_LIST | op::FOR_ITER_TUPLE | op::FOR_ITER_RANGE if !self.c().ref_debug => {
+                let slow = self.slow_path(k, depth);
+                self.asm.jump_unless_opcode(this, ins.opcode, slow);
+                let kind = match ins.opcode {
+                    op::FOR_ITER_LIST => IterKind::List,
+                    op::FOR_ITER_TUPLE => IterKind::Tuple,
+                    _ => IterKind::Range,
+                };
+                let next = self.addr(ins.next);
+                self.asm.for_iter(kind, depth, nl, this, next, slow, self.exit);
             }
             op::SEND_GEN | op::FOR_ITER_GEN if !self.c().ref_debug => {
                 let send = ins.opcode == op::SEND_GEN;

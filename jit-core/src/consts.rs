@@ -101,6 +101,25 @@ pub struct Native {
     /// log2(sizeof(PyDictUnicodeEntry)).
     pub unicode_entry_shift: u8,
     pub unicode_entry_value: i32,
+    /// List, tuple and range iterators.
+    pub list_iter_type: u64,
+    pub list_iter_index: i32,
+    pub list_iter_seq: i32,
+    pub tuple_iter_type: u64,
+    pub tuple_iter_index: i32,
+    pub tuple_iter_seq: i32,
+    pub tuple_items: i32,
+    pub range_iter_type: u64,
+    pub range_iter_start: i32,
+    pub range_iter_step: i32,
+    pub range_iter_len: i32,
+    pub fn_long_from_long: u64,
+    /// The small int -`small_neg`; they go up to `small_pos` - 1, each
+    /// `long_size` bytes.
+    pub small_ints: u64,
+    pub small_neg: i32,
+    pub small_pos: i32,
+    pub long_size: i32,
     pub gen_type: u64,
     pub coro_type: u64,
     /// Offsets in a generator: its frame, its state (int8), and its
@@ -153,7 +172,7 @@ pub struct Switch {
 }
 
 /// The version of the table's contract; bumped when names change.
-pub const ABI_VERSION: i64 = 10;
+pub const ABI_VERSION: i64 = 11;
 
 impl Consts {
     /// Reads the table; `Err` names the first missing or bad entry.
@@ -252,6 +271,22 @@ impl Consts {
                 var_size: off("varobject.ob_size")?,
                 list_items: off("list.ob_item")?,
                 counter_native_slow: get("counter.native_slow")? as u64,
+                list_iter_type: get("type.list_iter")? as u64,
+                list_iter_index: off("listiter.it_index")?,
+                list_iter_seq: off("listiter.it_seq")?,
+                tuple_iter_type: get("type.tuple_iter")? as u64,
+                tuple_iter_index: off("tupleiter.it_index")?,
+                tuple_iter_seq: off("tupleiter.it_seq")?,
+                tuple_items: off("tuple.ob_item")?,
+                range_iter_type: get("type.range_iter")? as u64,
+                range_iter_start: off("rangeiter.start")?,
+                range_iter_step: off("rangeiter.step")?,
+                range_iter_len: off("rangeiter.len")?,
+                fn_long_from_long: get("fn.PyLong_FromLong")? as u64,
+                small_ints: get("long.small_ints")? as u64,
+                small_neg: off("long.nsmallnegints")?,
+                small_pos: off("long.nsmallposints")?,
+                long_size: off("sizeof.long_object")?,
                 gen_type: get("type.generator")? as u64,
                 coro_type: get("type.coroutine")? as u64,
                 gen_iframe: off("gen.gi_iframe")?,
@@ -318,6 +353,7 @@ impl Consts {
             ("sizeof.long.lv_tag", 8),
             ("sizeof.long.digit", 4),
             ("sizeof.gen.gi_frame_state", 1),
+            ("sizeof.rangeiter.len", 8),
             ("sizeof.frame.return_offset", 2),
         ] {
             if get(name)? != size {
@@ -385,6 +421,22 @@ impl Consts {
                 var_size: 16,
                 list_items: 24,
                 counter_native_slow: 0x4000,
+                list_iter_type: 0x10a0,
+                list_iter_index: 16,
+                list_iter_seq: 24,
+                tuple_iter_type: 0x10b0,
+                tuple_iter_index: 16,
+                tuple_iter_seq: 24,
+                tuple_items: 24,
+                range_iter_type: 0x10c0,
+                range_iter_start: 16,
+                range_iter_step: 24,
+                range_iter_len: 32,
+                fn_long_from_long: 0x2070,
+                small_ints: 0x6000,
+                small_neg: 5,
+                small_pos: 257,
+                long_size: 32,
                 gen_type: 0x1080,
                 coro_type: 0x1090,
                 gen_iframe: 80,

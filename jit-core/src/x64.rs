@@ -33,6 +33,14 @@ pub enum AttrKind {
     Slot,
 }
 
+/// The iterators FOR_ITER runs natively.
+#[derive(Clone, Copy, PartialEq)]
+pub enum IterKind {
+    List,
+    Tuple,
+    Range,
+}
+
 /// Where to hand the frame back if instrumentation changed during a
 /// deallocation: the `instr_ok` byte to test, the counter, and the
 /// interpreter's next_instr and stack depth.
@@ -868,7 +876,7 @@ impl Asm {
     pub fn int_binop(&mut self, function: u64, depth: u32, nlocals: u32, this_instr: u64, next_instr: u64, slow: DynamicLabel, exit: DynamicLabel) {
         let (d_left, d_right) = (self.sp_disp(depth - 2, nlocals), self.sp_disp(depth - 1, nlocals));
         let int_type = self.c.native.int_type;
-        let (ip, error) = (self.c.frame_instr_ptr, self.c.result_error);
+        let ip = self.c.frame_instr_ptr;
         self.load_two_of_type(d_left, d_right, int_type, slow);
         asm!(self.ops
             ; mov rdx, QWORD this_instr as i64
@@ -883,14 +891,22 @@ impl Asm {
         self.decref(false, false, this_instr, None);
         self.load_stack(depth - 2, nlocals);
         self.decref(false, false, this_instr, None);
+        asm!(self.ops ; mov rax, rbx);
+        self.store_result_or_error(d_left, next_instr, exit);
+    }
+
+    /// Stack slot at `disp` = rax; if rax is NULL, an error at `next_instr`
+    /// instead, with the stack ending below that slot.
+    fn store_result_or_error(&mut self, disp: i32, next_instr: u64, exit: DynamicLabel) {
+        let error = self.c.result_error;
         asm!(self.ops
-            ; test rbx, rbx
+            ; test rax, rax
             ; jnz >ok
         );
-        self.exit_with(next_instr, d_left, error, exit);
+        self.exit_with(next_instr, disp, error, exit);
         asm!(self.ops
             ; ok:
-            ; mov [r13 + d_left], rbx
+            ; mov [r13 + disp], rax
         );
     }
 
@@ -1076,6 +1092,82 @@ impl Asm {
             ; mov edx, n.result_resume_frame
             ; jmp =>exit
         );
+    }
+
+    /// FOR_ITER_LIST / _TUPLE / _RANGE with the iterator on top (stack slot
+    /// `depth - 1`) while it has items: push the next one.  Jumps to `slow`
+    /// (nothing done) if the iterator is of another type or exhausted: the
+    /// helper then ends the loop.  A range's next value is a small int
+    /// (immortal) or PyLong_FromLong()'s, whose failure is an error at
+    /// `next_instr` with the iterator still on the stack.  Release builds
+    /// only.
+    #[allow(clippy::too_many_arguments)]
+    pub fn for_iter(&mut self, kind: IterKind, depth: u32, nlocals: u32, this_instr: u64, next_instr: u64, slow: DynamicLabel, exit: DynamicLabel) {
+        let n = self.c.native.clone();
+        let (d_iter, d_next) = (self.sp_disp(depth - 1, nlocals), self.sp_disp(depth, nlocals));
+        let ty = self.c.ob_type;
+        let (iter_type, index, seq, items) = match kind {
+            IterKind::List => (n.list_iter_type, n.list_iter_index, n.list_iter_seq, None),
+            IterKind::Tuple => (n.tuple_iter_type, n.tuple_iter_index, n.tuple_iter_seq, Some(n.tuple_items)),
+            IterKind::Range => (n.range_iter_type, 0, 0, None),
+        };
+        asm!(self.ops
+            ; mov rax, [r13 + d_iter]
+            ; mov rdx, QWORD iter_type as i64
+            ; cmp [rax + ty], rdx
+            ; jne =>slow
+        );
+        if kind == IterKind::Range {
+            let ip = self.c.frame_instr_ptr;
+            // value = start; start += step; len--.
+            asm!(self.ops
+                ; mov rcx, rax
+                ; cmp QWORD [rcx + n.range_iter_len], 0
+                ; jle =>slow
+                ; sub QWORD [rcx + n.range_iter_len], 1
+                ; mov rax, [rcx + n.range_iter_start]
+                ; mov rdx, rax
+                ; add rdx, [rcx + n.range_iter_step]
+                ; mov [rcx + n.range_iter_start], rdx
+                // A small int: its immortal singleton.
+                ; lea rdx, [rax + n.small_neg]
+                ; cmp rdx, n.small_neg + n.small_pos
+                ; jae >big
+                ; imul rdx, rdx, n.long_size
+                ; mov rax, QWORD n.small_ints as i64
+                ; add rax, rdx
+                ; jmp >done
+                ; big:
+                ; mov rdx, QWORD this_instr as i64
+                ; mov [r13 + ip], rdx
+                ; mov rdi, rax
+                ; mov rax, QWORD n.fn_long_from_long as i64
+                ; call rax
+                ; done:
+            );
+            self.store_result_or_error(d_next, next_instr, exit);
+            return;
+        }
+        asm!(self.ops
+            ; mov rcx, [rax + seq]
+            ; test rcx, rcx
+            ; jz =>slow
+            ; mov rdx, [rax + index]
+            ; cmp rdx, [rcx + n.var_size]
+            ; jae =>slow
+            ; lea r8, [rdx + 1]
+            ; mov [rax + index], r8
+        );
+        match items {
+            Some(off) => asm!(self.ops ; mov rax, [rcx + rdx * 8 + off]),
+            None => asm!(self.ops
+                ; mov r8, [rcx + n.list_items]
+                ; mov rax, [r8 + rdx * 8]
+            ),
+        }
+        debug_assert!(!self.c.ref_debug);
+        self.incref_rax();
+        asm!(self.ops ; mov [r13 + d_next], rax);
     }
 
     /// Add one to the u64 counter at `addr`.
