@@ -530,6 +530,62 @@ class NativeFastPathTest(unittest.TestCase):
             print("ok")
         ''')
 
+    def test_call_builtin(self):
+        # METH_O and METH_FASTCALL builtins called directly: results,
+        # reference counts, errors raised by the function, and a signal
+        # handler that raises while the call's eval-breaker check runs.
+        self.check('''
+            import math, signal
+            def one(x):
+                return math.sqrt(x), abs(x)
+            def apply(f, x):
+                return f(x)
+            def two(a, b):
+                return divmod(a, b)
+            def raise_sig(sig):
+                signal.raise_signal(sig)
+                return "not reached"
+            specialize_and_compile(one, "CALL_BUILTIN_O", 4.0)
+            specialize_and_compile(two, "CALL_BUILTIN_FAST", 7, 2)
+            b1, b2 = slow("CALL_BUILTIN_O"), slow("CALL_BUILTIN_FAST")
+            big = 10**30
+            n = sys.getrefcount(big)
+            assert one(16.0) == (4.0, 16.0) and two(big, 7) == divmod(big, 7)
+            assert sys.getrefcount(big) == n
+            assert (slow("CALL_BUILTIN_O"), slow("CALL_BUILTIN_FAST")) == (b1, b2)
+            try:
+                one(-1.0)
+            except ValueError as e:
+                assert e.__traceback__.tb_next.tb_frame.f_code is one.__code__
+            else:
+                raise AssertionError("no ValueError")
+            try:
+                two(1, 0)
+            except ZeroDivisionError:
+                pass
+            else:
+                raise AssertionError("no ZeroDivisionError")
+            assert (slow("CALL_BUILTIN_O"), slow("CALL_BUILTIN_FAST")) == (b1, b2)
+            # Another callable fails the guard.
+            specialize_and_compile(apply, "CALL_BUILTIN_O", ord, "a")
+            b1 = slow("CALL_BUILTIN_O")
+            assert apply(ord, "b") == 98 and slow("CALL_BUILTIN_O") == b1
+            assert apply(len, "abc") == 3 and slow("CALL_BUILTIN_O") == b1
+            assert apply(lambda x: x * 2, 5) == 10 and slow("CALL_BUILTIN_O") > b1
+            def handler(signum, frame):
+                raise KeyboardInterrupt("from handler")
+            signal.signal(signal.SIGUSR1, handler)
+            specialize_and_compile(raise_sig, "CALL_BUILTIN_O", 0)
+            try:
+                raise_sig(signal.SIGUSR1)
+            except KeyboardInterrupt as e:
+                assert str(e) == "from handler"
+                assert e.__traceback__.tb_next.tb_frame.f_code is raise_sig.__code__
+            else:
+                raise AssertionError("the handler did not run")
+            print("ok")
+        ''')
+
     def test_generators(self):
         # SEND_GEN (yield from), FOR_ITER_GEN (for over a generator) and
         # YIELD_VALUE switch frames natively: values, the exception state a

@@ -343,6 +343,29 @@ impl Gen<'_> {
                 let check = self.after_dealloc(&ins, depth - 1);
                 self.asm.decref(false, false, this, Some(check));
             }
+            op::CALL_BUILTIN_O | op::CALL_BUILTIN_FAST
+                if !self.c().ref_debug && (ins.opcode == op::CALL_BUILTIN_FAST || ins.oparg <= 1) =>
+            {
+                let slow = self.slow_path(k, depth);
+                self.asm.jump_unless_opcode(this, ins.opcode, slow);
+                self.asm.call_builtin(ins.opcode == op::CALL_BUILTIN_FAST, depth, nl, ins.oparg, this, slow);
+                // Release the arguments (self_or_null first, maybe NULL),
+                // then the callable; each may run any code, and so may the
+                // call: check instrumentation once it is all done.
+                let base = depth - 2 - ins.oparg;
+                self.asm.load_stack(base + 1, nl);
+                self.asm.decref(false, true, this, None);
+                for i in 0..ins.oparg {
+                    self.asm.load_stack(base + 2 + i, nl);
+                    self.asm.decref(false, false, this, None);
+                }
+                self.asm.load_stack(base, nl);
+                self.asm.decref(false, false, this, None);
+                let disp = self.asm.sp_disp(base, nl);
+                self.asm.call_result(disp, self.addr(ins.next), self.exit);
+                let check = self.after_dealloc(&ins, base + 1);
+                self.asm.handback_if_instrumented(check);
+            }
             op::FOR_ITER_LIST | op::FOR_ITER_TUPLE | op::FOR_ITER_RANGE if !self.c().ref_debug => {
                 let slow = self.slow_path(k, depth);
                 self.asm.jump_unless_opcode(this, ins.opcode, slow);

@@ -101,6 +101,18 @@ pub struct Native {
     /// log2(sizeof(PyDictUnicodeEntry)).
     pub unicode_entry_shift: u8,
     pub unicode_entry_value: i32,
+    /// Builtin functions: `PyCFunction_Type`, the object's method
+    /// definition and self, the definition's C function and flags,
+    /// `METH_O`, `METH_FASTCALL`.
+    pub cfunction_type: u64,
+    pub cfunction_ml: i32,
+    pub cfunction_self: i32,
+    pub methoddef_meth: i32,
+    pub methoddef_flags: i32,
+    pub meth_o: i32,
+    pub meth_fastcall: i32,
+    pub tstate_c_recursion_remaining: i32,
+    pub fn_handle_pending: u64,
     /// List, tuple and range iterators.
     pub list_iter_type: u64,
     pub list_iter_index: i32,
@@ -172,7 +184,7 @@ pub struct Switch {
 }
 
 /// The version of the table's contract; bumped when names change.
-pub const ABI_VERSION: i64 = 11;
+pub const ABI_VERSION: i64 = 12;
 
 impl Consts {
     /// Reads the table; `Err` names the first missing or bad entry.
@@ -271,6 +283,15 @@ impl Consts {
                 var_size: off("varobject.ob_size")?,
                 list_items: off("list.ob_item")?,
                 counter_native_slow: get("counter.native_slow")? as u64,
+                cfunction_type: get("type.cfunction")? as u64,
+                cfunction_ml: off("cfunction.m_ml")?,
+                cfunction_self: off("cfunction.m_self")?,
+                methoddef_meth: off("methoddef.ml_meth")?,
+                methoddef_flags: off("methoddef.ml_flags")?,
+                meth_o: off("meth.o")?,
+                meth_fastcall: off("meth.fastcall")?,
+                tstate_c_recursion_remaining: off("tstate.c_recursion_remaining")?,
+                fn_handle_pending: get("fn._Py_HandlePending")? as u64,
                 list_iter_type: get("type.list_iter")? as u64,
                 list_iter_index: off("listiter.it_index")?,
                 list_iter_seq: off("listiter.it_seq")?,
@@ -354,6 +375,8 @@ impl Consts {
             ("sizeof.long.digit", 4),
             ("sizeof.gen.gi_frame_state", 1),
             ("sizeof.rangeiter.len", 8),
+            ("sizeof.methoddef.ml_flags", 4),
+            ("sizeof.tstate.c_recursion_remaining", 4),
             ("sizeof.frame.return_offset", 2),
         ] {
             if get(name)? != size {
@@ -421,6 +444,15 @@ impl Consts {
                 var_size: 16,
                 list_items: 24,
                 counter_native_slow: 0x4000,
+                cfunction_type: 0x10d0,
+                cfunction_ml: 16,
+                cfunction_self: 24,
+                methoddef_meth: 8,
+                methoddef_flags: 16,
+                meth_o: 8,
+                meth_fastcall: 128,
+                tstate_c_recursion_remaining: 44,
+                fn_handle_pending: 0x2080,
                 list_iter_type: 0x10a0,
                 list_iter_index: 16,
                 list_iter_seq: 24,

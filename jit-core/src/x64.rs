@@ -54,6 +54,11 @@ pub struct Handback {
     pub exit: DynamicLabel,
 }
 
+/// x64 register numbers, for `load_of_type()`.
+const RAX: u8 = 0;
+const RCX: u8 = 1;
+const R9: u8 = 9;
+
 pub struct Asm {
     pub ops: VecAssembler<X64Relocation>,
     pub c: Consts,
@@ -245,7 +250,7 @@ impl Asm {
         );
     }
 
-    fn sp_disp(&self, depth: u32, nlocals: u32) -> i32 {
+    pub fn sp_disp(&self, depth: u32, nlocals: u32) -> i32 {
         self.c.frame_localsplus + 8 * (nlocals + depth) as i32
     }
 
@@ -566,6 +571,18 @@ impl Asm {
         );
         self.hand_back(h.next_instr, h.depth, h.nlocals, h.counter, h.exit);
         asm!(self.ops ; ok:);
+    }
+
+    /// Register `reg` = the pointer at frame offset `disp`; jump to `slow`
+    /// unless it is exactly of type `ty`.  Clobbers r11.
+    fn load_of_type(&mut self, reg: u8, disp: i32, ty: u64, slow: DynamicLabel) {
+        let off = self.c.ob_type;
+        asm!(self.ops
+            ; mov Rq(reg), [r13 + disp]
+            ; mov r11, QWORD ty as i64
+            ; cmp [Rq(reg) + off], r11
+            ; jne =>slow
+        );
     }
 
     /// rax, rcx = the stack slots at `d_left`, `d_right`; jump to `slow`
@@ -1105,18 +1122,12 @@ impl Asm {
     pub fn for_iter(&mut self, kind: IterKind, depth: u32, nlocals: u32, this_instr: u64, next_instr: u64, slow: DynamicLabel, exit: DynamicLabel) {
         let n = self.c.native.clone();
         let (d_iter, d_next) = (self.sp_disp(depth - 1, nlocals), self.sp_disp(depth, nlocals));
-        let ty = self.c.ob_type;
         let (iter_type, index, seq, items) = match kind {
             IterKind::List => (n.list_iter_type, n.list_iter_index, n.list_iter_seq, None),
             IterKind::Tuple => (n.tuple_iter_type, n.tuple_iter_index, n.tuple_iter_seq, Some(n.tuple_items)),
             IterKind::Range => (n.range_iter_type, 0, 0, None),
         };
-        asm!(self.ops
-            ; mov rax, [r13 + d_iter]
-            ; mov rdx, QWORD iter_type as i64
-            ; cmp [rax + ty], rdx
-            ; jne =>slow
-        );
+        self.load_of_type(RAX, d_iter, iter_type, slow);
         if kind == IterKind::Range {
             let ip = self.c.frame_instr_ptr;
             // value = start; start += step; len--.
@@ -1170,6 +1181,103 @@ impl Asm {
         asm!(self.ops ; mov [r13 + d_next], rax);
     }
 
+    /// The call of CALL_BUILTIN_O (`fast` false; `oparg` is 0 or 1) or
+    /// CALL_BUILTIN_FAST with the callable at stack slot `depth - 2 -
+    /// oparg`, self_or_null above it and the arguments above that.
+    /// Guards (else jump to `slow`, nothing done): an exact builtin
+    /// function with the right flags, for METH_O exactly one argument and
+    /// C recursion left.  Calls its C function directly, counting the C
+    /// recursion for METH_O; leaves the result (or NULL) in rbx and the
+    /// arguments and callable on the stack for the caller to release.
+    pub fn call_builtin(&mut self, fast: bool, depth: u32, nlocals: u32, oparg: u32, this_instr: u64, slow: DynamicLabel) {
+        let n = self.c.native.clone();
+        let ip = self.c.frame_instr_ptr;
+        let d_callable = self.sp_disp(depth - 2 - oparg, nlocals);
+        let d_self = d_callable + 8;
+        let d_args = d_callable + 16;
+        let flags = if fast { n.meth_fastcall } else { n.meth_o };
+        self.load_of_type(RCX, d_callable, n.cfunction_type, slow);
+        asm!(self.ops
+            ; mov rdx, [rcx + n.cfunction_ml]
+            ; cmp DWORD [rdx + n.methoddef_flags], flags
+            ; jne =>slow
+        );
+        if fast {
+            // args = &self_or_null if it is set (nargs below counts it).
+            asm!(self.ops
+                ; cmp QWORD [r13 + d_self], 0
+                ; je >no_self
+                ; lea rsi, [r13 + d_self]
+                ; jmp >have_args
+                ; no_self:
+                ; lea rsi, [r13 + d_args]
+                ; have_args:
+                ; mov rax, [rdx + n.methoddef_meth]
+            );
+        } else {
+            // Exactly one argument: self_or_null when oparg is 0.
+            let (d_arg, self_set) = if oparg == 0 { (d_self, true) } else { (d_args, false) };
+            asm!(self.ops ; cmp QWORD [r13 + d_self], 0);
+            if self_set {
+                asm!(self.ops ; je =>slow);
+            } else {
+                asm!(self.ops ; jne =>slow);
+            }
+            asm!(self.ops
+                ; cmp DWORD [r12 + n.tstate_c_recursion_remaining], 0
+                ; jle =>slow
+                ; sub DWORD [r12 + n.tstate_c_recursion_remaining], 1
+                ; mov rsi, [r13 + d_arg]
+                ; mov rax, [rdx + n.methoddef_meth]
+            );
+        }
+        asm!(self.ops
+            ; mov rdx, QWORD this_instr as i64
+            ; mov [r13 + ip], rdx
+        );
+        if fast {
+            asm!(self.ops
+                ; mov edx, oparg as i32
+                ; cmp QWORD [r13 + d_self], 0
+                ; je >counted
+                ; add edx, 1
+                ; counted:
+            );
+        }
+        asm!(self.ops
+            ; mov rdi, [rcx + n.cfunction_self]
+            ; call rax
+            ; mov rbx, rax
+        );
+        if !fast {
+            asm!(self.ops ; add DWORD [r12 + n.tstate_c_recursion_remaining], 1);
+        }
+    }
+
+    /// After a call: store the result in rbx at stack slot `disp` (an error
+    /// at `next_instr` if NULL, the stack ending below the slot), then
+    /// _CHECK_PERIODIC: handle a pending eval-breaker event, whose failure
+    /// is an error with the result on the stack.
+    pub fn call_result(&mut self, disp: i32, next_instr: u64, exit: DynamicLabel) {
+        let (breaker, mask) = (self.c.tstate_eval_breaker, self.c.eval_events_mask as i32);
+        let handle_pending = self.c.native.fn_handle_pending;
+        let error = self.c.result_error;
+        asm!(self.ops ; mov rax, rbx);
+        self.store_result_or_error(disp, next_instr, exit);
+        asm!(self.ops
+            ; mov rax, [r12 + breaker]
+            ; test rax, mask
+            ; jz >done
+            ; mov rdi, r12
+            ; mov rax, QWORD handle_pending as i64
+            ; call rax
+            ; test eax, eax
+            ; jz >done
+        );
+        self.exit_with(next_instr, disp + 8, error, exit);
+        asm!(self.ops ; done:);
+    }
+
     /// Add one to the u64 counter at `addr`.
     pub fn count(&mut self, addr: u64) {
         asm!(self.ops
@@ -1195,14 +1303,8 @@ impl Asm {
     /// in the live cache at `version_unit`; leaves its keys in r9.
     fn global_dict_guard(&mut self, frame_field: i32, version: Cache, slow: DynamicLabel) {
         let n = self.c.native.clone();
-        let ty = self.c.ob_type;
-        asm!(self.ops
-            ; mov r9, [r13 + frame_field]
-            ; mov rax, QWORD n.dict_type as i64
-            ; cmp [r9 + ty], rax
-            ; jne =>slow
-            ; mov r9, [r9 + n.dict_keys]
-        );
+        self.load_of_type(R9, frame_field, n.dict_type, slow);
+        asm!(self.ops ; mov r9, [r9 + n.dict_keys]);
         self.guard_keys_version(version, slow);
     }
 
