@@ -148,8 +148,7 @@ impl Asm {
     pub fn leave(&mut self, return_value: u64) {
         let s = self.c.switch.clone();
         if s.enabled {
-            let start_frame = 3;
-            let resume_frame = 4;
+            let (start_frame, resume_frame) = (self.c.native.result_start_frame, self.c.native.result_resume_frame);
             let (none, shim_code) = (self.c.py_none, s.init_cleanup + s.code_units as u64);
             asm!(self.ops
                 ; again:
@@ -172,16 +171,26 @@ impl Asm {
                 ; mov rax, [r8 + self.c.frame_instr_ptr]
                 ; have_ip:
                 ; mov r9, [r8 + s.frame_executable]
-                ; mov r10, QWORD s.init_cleanup as i64
-                ; cmp r9, r10
-                ; je >shim
                 ; mov r10, [r9 + s.code_bjit]
                 ; test r10, r10
-                ; jz >out
-                ; cmp BYTE [r10 + s.codestate_state], s.compiled_state as i8
-                ; jne >out
-                ; cmp BYTE [r10 + self.c.codestate_instr_ok], 0
-                ; je >out
+                ; jz >no_state
+            );
+            if self.c.codestate_instr_ok == s.codestate_state + 1 {
+                // Compiled, and instr_ok: one 16-bit compare.
+                let both = i16::from(s.compiled_state) | (1 << 8);
+                asm!(self.ops
+                    ; cmp WORD [r10 + s.codestate_state], both
+                    ; jne >out
+                );
+            } else {
+                asm!(self.ops
+                    ; cmp BYTE [r10 + s.codestate_state], s.compiled_state as i8
+                    ; jne >out
+                    ; cmp BYTE [r10 + self.c.codestate_instr_ok], 0
+                    ; je >out
+                );
+            }
+            asm!(self.ops
                 // entries[(next_instr - _PyCode_CODE(co)) / 2]
                 ; mov r11, rax
                 ; lea r9, [r9 + s.code_units]
@@ -207,9 +216,13 @@ impl Asm {
                 ; mov r9, [rbp - 48]
                 ; mov [r9], r13
                 ; jmp r10
-                // The shim: a resume at its first unit with the value that
-                // __init__ returned on top.
-                ; shim:
+                // No JIT state: the shim (never compiled) is run here, on a
+                // resume at its first unit with what __init__ returned on
+                // top.
+                ; no_state:
+                ; mov r10, QWORD s.init_cleanup as i64
+                ; cmp r9, r10
+                ; jne >out
                 ; cmp ecx, resume_frame
                 ; jne >out
                 ; mov r10, QWORD shim_code as i64
