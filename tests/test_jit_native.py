@@ -302,6 +302,42 @@ class NativeFastPathTest(unittest.TestCase):
             print("ok")
         ''')
 
+    def test_load_attr_with_hint(self):
+        # An instance whose __dict__ was replaced (no inline values) is read
+        # through the cached hint: the entry must hold the same name.
+        self.check('''
+            class C:
+                pass
+            def f(o):
+                return o.a
+            def make(**kw):
+                o = C()
+                o.__dict__ = dict(kw)
+                return o
+            c = make(a=[1], b=2)
+            specialize_and_compile(f, "LOAD_ATTR_WITH_HINT", c)
+            before = slow("LOAD_ATTR_WITH_HINT")
+            n = sys.getrefcount(c), sys.getrefcount(c.a)
+            assert f(c) is c.a and f(make(a=5, b=6)) == 5
+            assert (sys.getrefcount(c), sys.getrefcount(c.a)) == n
+            assert slow("LOAD_ATTR_WITH_HINT") == before
+            # Another position, a non-string key, a deleted attribute.
+            assert f(make(b=1, a=7)) == 7
+            d = make(a=8, b=9)
+            d.__dict__[1] = 0
+            assert f(d) == 8
+            e = make(a=1, b=2)
+            del e.a
+            try:
+                f(e)
+            except AttributeError:
+                pass
+            else:
+                raise AssertionError("no AttributeError")
+            assert slow("LOAD_ATTR_WITH_HINT") > before
+            print("ok")
+        ''')
+
     def test_load_attr_method(self):
         self.check('''
             class C:

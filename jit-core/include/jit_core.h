@@ -26,6 +26,10 @@ typedef struct BjitCodeInfo {
   uint32_t stacksize;
   void *const *consts;
   uint32_t nconsts;
+  /**
+   * `co_names`' items (strings, kept alive by the code object).
+   */
+  void *const *names;
   uint32_t nnames;
   const uint8_t *exceptiontable;
   uint32_t exceptiontable_len;

@@ -21,6 +21,8 @@ pub struct Input<'a> {
     pub nlocalsplus: u32,
     pub stacksize: u32,
     pub consts: &'a [u64],
+    /// `co_names`' items: string addresses.
+    pub names: &'a [u64],
     /// `len(co_names)`.
     pub nnames: u32,
     pub exceptiontable: &'a [u8],
@@ -239,18 +241,26 @@ impl Gen<'_> {
                 let next = self.addr(ins.next);
                 self.asm.float_binop(float_op, depth, nl, this, next, slow, self.exit);
             }
-            op::LOAD_ATTR_INSTANCE_VALUE | op::LOAD_ATTR_SLOT if !self.c().ref_debug => {
+            op::LOAD_ATTR_INSTANCE_VALUE | op::LOAD_ATTR_SLOT | op::LOAD_ATTR_WITH_HINT if !self.c().ref_debug => {
                 let slow = self.slow_path(k, depth);
                 self.asm.jump_unless_opcode(this, ins.opcode, slow);
                 let push_null = ins.oparg & 1 != 0;
-                let (kind, version, index) = if ins.opcode == op::LOAD_ATTR_SLOT {
-                    (AttrKind::Slot, op::CACHE_LOAD_ATTR_SLOT_TYPE_VERSION, op::CACHE_LOAD_ATTR_SLOT_INDEX)
-                } else {
-                    (
+                let (kind, version, index) = match ins.opcode {
+                    op::LOAD_ATTR_SLOT => (AttrKind::Slot, op::CACHE_LOAD_ATTR_SLOT_TYPE_VERSION, op::CACHE_LOAD_ATTR_SLOT_INDEX),
+                    op::LOAD_ATTR_WITH_HINT => {
+                        // check_operand() has proved the name index.
+                        let name = self.input.names.get((ins.oparg >> 1) as usize).copied().unwrap_or(0);
+                        (
+                            AttrKind::Hint { name },
+                            op::CACHE_LOAD_ATTR_WITH_HINT_TYPE_VERSION,
+                            op::CACHE_LOAD_ATTR_WITH_HINT_HINT,
+                        )
+                    }
+                    _ => (
                         AttrKind::InlineValues,
                         op::CACHE_LOAD_ATTR_INSTANCE_VALUE_TYPE_VERSION,
                         op::CACHE_LOAD_ATTR_INSTANCE_VALUE_INDEX,
-                    )
+                    ),
                 };
                 self.asm.load_attr(kind, depth, nl, this, version, index, slow);
                 if push_null {
@@ -704,6 +714,7 @@ mod tests {
             nlocalsplus: 2,
             stacksize: 4,
             consts,
+            names: &[],
             nnames: 0,
             exceptiontable: &[],
             instr_ok_addr: 0x20_0000,

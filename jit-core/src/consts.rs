@@ -98,6 +98,11 @@ pub struct Native {
     pub keys_version: i32,
     pub keys_log2_index_bytes: i32,
     pub keys_indices: i32,
+    pub keys_nentries: i32,
+    pub keys_kind: i32,
+    /// `DICT_KEYS_GENERAL`: keys that are not all strings.
+    pub keys_general: u8,
+    pub unicode_entry_key: i32,
     /// log2(sizeof(PyDictUnicodeEntry)).
     pub unicode_entry_shift: u8,
     pub unicode_entry_value: i32,
@@ -184,7 +189,7 @@ pub struct Switch {
 }
 
 /// The version of the table's contract; bumped when names change.
-pub const ABI_VERSION: i64 = 12;
+pub const ABI_VERSION: i64 = 13;
 
 impl Consts {
     /// Reads the table; `Err` names the first missing or bad entry.
@@ -332,6 +337,10 @@ impl Consts {
                 keys_version: off("dictkeys.dk_version")?,
                 keys_log2_index_bytes: off("dictkeys.dk_log2_index_bytes")?,
                 keys_indices: off("dictkeys.dk_indices")?,
+                keys_nentries: off("dictkeys.dk_nentries")?,
+                keys_kind: off("dictkeys.dk_kind")?,
+                keys_general: byte("dict_keys_general")?,
+                unicode_entry_key: off("unicode_entry.me_key")?,
                 unicode_entry_shift: u8::try_from(get("sizeof.unicode_entry")?)
                     .ok()
                     .filter(|n| n.is_power_of_two())
@@ -369,6 +378,8 @@ impl Consts {
             ("sizeof.dictvalues.valid", 1),
             ("sizeof.dictkeys.dk_version", 4),
             ("sizeof.dictkeys.dk_log2_index_bytes", 1),
+            ("sizeof.dictkeys.dk_nentries", 8),
+            ("sizeof.dictkeys.dk_kind", 1),
             ("sizeof.dictvalues.capacity", 1),
             ("sizeof.dictvalues.size", 1),
             ("sizeof.long.lv_tag", 8),
@@ -493,6 +504,10 @@ impl Consts {
                 keys_version: 20,
                 keys_log2_index_bytes: 9,
                 keys_indices: 32,
+                keys_nentries: 24,
+                keys_kind: 10,
+                keys_general: 0,
+                unicode_entry_key: 0,
                 unicode_entry_shift: 4,
                 unicode_entry_value: 8,
             },

@@ -125,6 +125,8 @@ pub struct BjitCodeInfo {
     pub stacksize: u32,
     pub consts: *const *mut c_void,
     pub nconsts: u32,
+    /// `co_names`' items (strings, kept alive by the code object).
+    pub names: *const *mut c_void,
     pub nnames: u32,
     pub exceptiontable: *const u8,
     pub exceptiontable_len: u32,
@@ -185,6 +187,7 @@ pub unsafe extern "C" fn _PyBJIT_rs_compile(info: *const BjitCodeInfo, out: *mut
         let info = &*info;
         let code = std::slice::from_raw_parts(info.code, info.ncodeunits as usize);
         let consts = std::slice::from_raw_parts(info.consts as *const u64, info.nconsts as usize);
+        let names = std::slice::from_raw_parts(info.names as *const u64, info.nnames as usize);
         let table = if info.exceptiontable_len == 0 {
             &[][..]
         } else {
@@ -196,6 +199,7 @@ pub unsafe extern "C" fn _PyBJIT_rs_compile(info: *const BjitCodeInfo, out: *mut
             nlocalsplus: info.nlocalsplus,
             stacksize: info.stacksize,
             consts,
+            names,
             nnames: info.nnames,
             exceptiontable: table,
             instr_ok_addr: info.codestate as u64 + rt.consts.codestate_instr_ok as u64,
@@ -293,6 +297,7 @@ mod tests {
             stacksize: 0,
             consts: std::ptr::null(),
             nconsts: 0,
+            names: std::ptr::null(),
             nnames: 0,
             exceptiontable: std::ptr::null(),
             exceptiontable_len: 0,

@@ -31,6 +31,9 @@ pub enum FloatOp {
 pub enum AttrKind {
     InlineValues,
     Slot,
+    /// In the object's materialized dict (`LOAD_ATTR_WITH_HINT`), at the
+    /// cached entry, whose key must be this name.
+    Hint { name: u64 },
 }
 
 /// The iterators FOR_ITER runs natively.
@@ -588,6 +591,7 @@ impl Asm {
 
     /// Register `reg` = the pointer at frame offset `disp`; jump to `slow`
     /// unless it is exactly of type `ty`.  Clobbers r11.
+    #[allow(clippy::useless_conversion)] // in dynasm's expansion of Rq()
     fn load_of_type(&mut self, reg: u8, disp: i32, ty: u64, slow: DynamicLabel) {
         let off = self.c.ob_type;
         asm!(self.ops
@@ -752,6 +756,33 @@ impl Asm {
                 // The cache holds the slot's byte offset.
                 self.cache_to_rax(index);
                 asm!(self.ops ; lea rcx, [rdx + rax]);
+            }
+            AttrKind::Hint { name } => {
+                // A dict with string keys only, the hint within them, and
+                // the entry there holding this very name.
+                let n = self.c.native.clone();
+                asm!(self.ops
+                    ; mov r9, [rdx + n.managed_dict_offset]
+                    ; test r9, r9
+                    ; jz =>slow
+                    ; mov r9, [r9 + n.dict_keys]
+                );
+                self.cache_to_rax(index);
+                asm!(self.ops
+                    ; cmp rax, [r9 + n.keys_nentries]
+                    ; jae =>slow
+                    ; cmp BYTE [r9 + n.keys_kind], n.keys_general as i8
+                    ; je =>slow
+                );
+                self.unicode_entries();
+                asm!(self.ops
+                    ; shl rax, n.unicode_entry_shift as i8
+                    ; add r9, rax
+                    ; mov r10, QWORD name as i64
+                    ; cmp [r9 + n.unicode_entry_key], r10
+                    ; jne =>slow
+                    ; lea rcx, [r9 + n.unicode_entry_value]
+                );
             }
         }
     }
@@ -1332,6 +1363,17 @@ impl Asm {
         );
     }
 
+    /// r9 = DK_UNICODE_ENTRIES(the dict keys in r9).  Clobbers rcx, r10.
+    fn unicode_entries(&mut self) {
+        let n = self.c.native.clone();
+        asm!(self.ops
+            ; movzx ecx, BYTE [r9 + n.keys_log2_index_bytes]
+            ; mov r10d, 1
+            ; shl r10, cl
+            ; lea r9, [r9 + r10 + n.keys_indices]
+        );
+    }
+
     /// LOAD_GLOBAL_MODULE (`builtins_version_unit` None) or
     /// LOAD_GLOBAL_BUILTIN: guard the dict versions in the live cache,
     /// push the value at the cached index of the module's (builtins') keys.  Jumps to `slow` (nothing done) on a
@@ -1346,12 +1388,7 @@ impl Asm {
             self.global_dict_guard(n.frame_builtins, v, slow);
         }
         // DK_UNICODE_ENTRIES(keys)[index].me_value
-        asm!(self.ops
-            ; movzx ecx, BYTE [r9 + n.keys_log2_index_bytes]
-            ; mov eax, 1
-            ; shl rax, cl
-            ; lea r9, [r9 + rax + n.keys_indices]
-        );
+        self.unicode_entries();
         self.cache_to_rax(index);
         asm!(self.ops
             ; shl rax, n.unicode_entry_shift as i8

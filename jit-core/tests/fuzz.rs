@@ -90,6 +90,9 @@ struct Case {
 }
 
 /// Fake constant pointers: never dereferenced (`live: false`).
+/// Fake string addresses for the code objects' names.
+const FAKE_NAMES: [u64; 64] = [0x7000; 64];
+
 static FAKE_CONSTS: [u64; 1024] = {
     let mut a = [0u64; 1024];
     let mut i = 0;
@@ -156,7 +159,8 @@ fn compile_case(c: &Case) -> Result<Compiled, Refusal> {
         stacksize: c.stacksize,
         consts: &FAKE_CONSTS[..nconsts],
         // Enough names for the corpus; name indexes are checked like the rest.
-        nnames: 64,
+        names: &FAKE_NAMES,
+        nnames: FAKE_NAMES.len() as u32,
         exceptiontable: &c.table,
         instr_ok_addr: 0x20_0000,
         live: false,
