@@ -491,6 +491,46 @@ class NativeFastPathTest(unittest.TestCase):
             print("ok")
         ''')
 
+    def test_to_bool(self):
+        # Truth tests of ints, None, strings, lists and plain objects, fused
+        # with the branch (`if v`) and as values (`not v`); a list whose
+        # release runs __del__; other types fail the guards.
+        self.check('''
+            log = []
+            class Noisy:
+                def __del__(self):
+                    log.append("del")
+            class Plain:
+                pass
+            for opname, yes, no in [("TO_BOOL_INT", 5, 0), ("TO_BOOL_NONE", None, None),
+                                    ("TO_BOOL_STR", "x", ""), ("TO_BOOL_LIST", [1], []),
+                                    ("TO_BOOL_ALWAYS_TRUE", Plain(), Plain())]:
+                ns = {}
+                exec("def branch(v):\\n    if v:\\n        return 1\\n    return 0\\n"
+                     "def value(v):\\n    return not v\\n", ns)
+                b, v = ns["branch"], ns["value"]
+                specialize_and_compile(b, opname, yes)
+                specialize_and_compile(v, opname, yes)
+                before = slow(opname)
+                for x in (yes, no):
+                    assert b(x) == (1 if x else 0) and v(x) == (not x), (opname, x)
+                big = 10**20 if opname == "TO_BOOL_INT" else None
+                if big:
+                    n = sys.getrefcount(big)
+                    assert b(big) == 1 and v(big) is False and sys.getrefcount(big) == n
+                assert slow(opname) == before, opname
+                assert b(2.5) == 1 and v(0.0) is True
+                assert slow(opname) > before, opname
+            def temp_list():
+                if [Noisy()]:
+                    log.append("then")
+            specialize_and_compile(temp_list, "TO_BOOL_LIST")
+            del log[:]
+            temp_list()
+            assert log == ["del", "then"], log
+            print("ok")
+        ''')
+
     def test_binary_subscr_list_int(self):
         self.check('''
             def f(l, i):

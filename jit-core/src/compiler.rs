@@ -9,7 +9,7 @@ use crate::bytecode::{self, Code, Instr};
 use crate::codemem::{CodeBlock, MemError};
 use crate::consts::Consts;
 use crate::generated::opcodes as op;
-use crate::x64::{Asm, AttrKind, FloatOp, Handback, IterKind};
+use crate::x64::{Asm, AttrKind, BoolKind, FloatOp, Handback, IterKind};
 use crate::Refusal;
 
 /// What the compiler needs to know about one code object.
@@ -339,6 +339,37 @@ impl Gen<'_> {
                         let (t, f) = (self.c().py_true, self.c().py_false);
                         self.asm.store_stack_bool_bl(depth - 2, nl, t, f);
                     }
+                }
+            }
+            op::TO_BOOL_INT | op::TO_BOOL_NONE | op::TO_BOOL_STR | op::TO_BOOL_LIST | op::TO_BOOL_ALWAYS_TRUE
+                if !self.c().ref_debug =>
+            {
+                let slow = self.slow_path(k, depth);
+                self.asm.jump_unless_opcode(this, ins.opcode, slow);
+                let kind = match ins.opcode {
+                    op::TO_BOOL_INT => BoolKind::Int,
+                    op::TO_BOOL_NONE => BoolKind::None,
+                    op::TO_BOOL_STR => BoolKind::Str,
+                    op::TO_BOOL_LIST => BoolKind::List,
+                    _ => BoolKind::AlwaysTrue,
+                };
+                self.asm.to_bool(kind, depth, nl, this, op::CACHE_TO_BOOL_ALWAYS_TRUE_TYPE_VERSION, slow);
+                // Releasing a list or any object may run code that looks at
+                // the stack or hands the frame back: the bool is stored
+                // first.  Ints and strings run none (None is not released).
+                let runs_code = matches!(kind, BoolKind::List | BoolKind::AlwaysTrue);
+                let fused = self.fused_branch(k);
+                if runs_code || fused.is_none() {
+                    let (t, f) = (self.c().py_true, self.c().py_false);
+                    self.asm.store_stack_bool_bl(depth - 1, nl, t, f);
+                }
+                if kind != BoolKind::None {
+                    let check = runs_code.then(|| self.after_dealloc(&ins, depth));
+                    self.asm.decref(false, false, this, check);
+                }
+                if let Some((if_true, target, after)) = fused {
+                    self.asm.branch_if_bl(if_true, target);
+                    self.asm.jump(after);
                 }
             }
             op::BINARY_SUBSCR_LIST_INT if !self.c().ref_debug => {

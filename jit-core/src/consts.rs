@@ -106,6 +106,9 @@ pub struct Native {
     /// log2(sizeof(PyDictUnicodeEntry)).
     pub unicode_entry_shift: u8,
     pub unicode_entry_value: i32,
+    /// `&PyUnicode_Type` and the empty string (immortal).
+    pub str_type: u64,
+    pub empty_str: u64,
     /// Builtin functions: `PyCFunction_Type`, the object's method
     /// definition and self, the definition's C function and flags,
     /// `METH_O`, `METH_FASTCALL`.
@@ -189,7 +192,7 @@ pub struct Switch {
 }
 
 /// The version of the table's contract; bumped when names change.
-pub const ABI_VERSION: i64 = 13;
+pub const ABI_VERSION: i64 = 14;
 
 impl Consts {
     /// Reads the table; `Err` names the first missing or bad entry.
@@ -288,6 +291,8 @@ impl Consts {
                 var_size: off("varobject.ob_size")?,
                 list_items: off("list.ob_item")?,
                 counter_native_slow: get("counter.native_slow")? as u64,
+                str_type: get("type.str")? as u64,
+                empty_str: get("str.empty")? as u64,
                 cfunction_type: get("type.cfunction")? as u64,
                 cfunction_ml: off("cfunction.m_ml")?,
                 cfunction_self: off("cfunction.m_self")?,
@@ -455,6 +460,8 @@ impl Consts {
                 var_size: 16,
                 list_items: 24,
                 counter_native_slow: 0x4000,
+                str_type: 0x10e0,
+                empty_str: 0x6100,
                 cfunction_type: 0x10d0,
                 cfunction_ml: 16,
                 cfunction_self: 24,

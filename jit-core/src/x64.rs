@@ -36,6 +36,16 @@ pub enum AttrKind {
     Hint { name: u64 },
 }
 
+/// The TO_BOOL forms with a native path.
+#[derive(Clone, Copy, PartialEq)]
+pub enum BoolKind {
+    Int,
+    None,
+    Str,
+    List,
+    AlwaysTrue,
+}
+
 /// The iterators FOR_ITER runs natively.
 #[derive(Clone, Copy, PartialEq)]
 pub enum IterKind {
@@ -971,15 +981,65 @@ impl Asm {
         );
     }
 
-    /// Stack slot `depth` = Py_True if bl is set, else Py_False.
+    /// The guard and test of TO_BOOL_INT / _NONE / _STR / _LIST /
+    /// _ALWAYS_TRUE (`kind`; `version` is the live cache's type version of
+    /// the last) on stack slot `depth - 1`: jump to `slow` (nothing done)
+    /// unless the value has the expected type, else set bl to its truth.
+    /// The value stays on the stack, and in rax.
+    pub fn to_bool(&mut self, kind: BoolKind, depth: u32, nlocals: u32, this_instr: u64, version: Cache, slow: DynamicLabel) {
+        let n = self.c.native.clone();
+        let d = self.sp_disp(depth - 1, nlocals);
+        match kind {
+            BoolKind::None => {
+                asm!(self.ops ; mov rax, [r13 + d]);
+                self.branch_if_rax(self.c.py_none, false, slow);
+                asm!(self.ops ; mov bl, 0);
+            }
+            BoolKind::Int => {
+                // _PyLong_IsZero(): the sign bits say zero (1).
+                self.load_of_type(RAX, d, n.int_type, slow);
+                asm!(self.ops
+                    ; mov ecx, DWORD [rax + n.long_tag]
+                    ; and ecx, n.long_sign_mask as i32
+                    ; cmp ecx, 1
+                    ; setne bl
+                );
+            }
+            BoolKind::Str => {
+                self.load_of_type(RAX, d, n.str_type, slow);
+                asm!(self.ops
+                    ; mov rcx, QWORD n.empty_str as i64
+                    ; cmp rax, rcx
+                    ; setne bl
+                );
+            }
+            BoolKind::List => {
+                self.load_of_type(RAX, d, n.list_type, slow);
+                asm!(self.ops
+                    ; cmp QWORD [rax + n.var_size], 0
+                    ; setne bl
+                );
+            }
+            BoolKind::AlwaysTrue => {
+                self.guard_type_version(d, this_instr, version, slow);
+                asm!(self.ops
+                    ; mov rax, rdx
+                    ; mov bl, 1
+                );
+            }
+        }
+    }
+
+    /// Stack slot `depth` = Py_True if bl is set, else Py_False.  Clobbers
+    /// rcx and rdx only.
     pub fn store_stack_bool_bl(&mut self, depth: u32, nlocals: u32, py_true: u64, py_false: u64) {
         let d = self.sp_disp(depth, nlocals);
         asm!(self.ops
-            ; mov rax, QWORD py_false as i64
+            ; mov rdx, QWORD py_false as i64
             ; mov rcx, QWORD py_true as i64
             ; test bl, bl
-            ; cmovnz rax, rcx
-            ; mov [r13 + d], rax
+            ; cmovnz rdx, rcx
+            ; mov [r13 + d], rdx
         );
     }
 
