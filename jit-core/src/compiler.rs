@@ -587,7 +587,11 @@ impl Gen<'_> {
         } else {
             self.asm.call_helper(depth, nl, this, ins.oparg, helper);
         }
-        self.asm.exit_unless_next(self.exit);
+        if ins.base == op::CALL {
+            self.asm.exit_or_switch_unless_next(self.exit);
+        } else {
+            self.asm.exit_unless_next(self.exit);
+        }
         // Any helper can change instrumentation (a decref can run __del__,
         // RESUME instruments the code itself): the analyzer's "escapes"
         // flag is not a safe guide, so check after every call.

@@ -163,91 +163,41 @@ impl Asm {
         if s.enabled {
             let (start_frame, resume_frame) = (self.c.native.result_start_frame, self.c.native.result_resume_frame);
             let (none, shim_code) = (self.c.py_none, s.init_cleanup + s.code_units as u64);
+            let (again, resume, out, shim) = (self.new_label(), self.new_label(), self.new_label(), self.new_label());
             asm!(self.ops
-                ; again:
+                ; =>again
                 ; mov ecx, edx
                 ; and ecx, 7
                 ; cmp ecx, resume_frame
-                ; je >lookup
+                ; je =>resume
                 ; cmp ecx, start_frame
-                ; jne >out
-                // _Py_EnterRecursivePy(): the eval loop raises RecursionError.
-                ; cmp DWORD [r12 + s.tstate_py_recursion_remaining], 0
-                ; jle >out
-                ; lookup:
+                ; jne =>out
                 ; mov r8, [r12 + s.tstate_current_frame]
-                ; cmp BYTE [r8 + s.frame_owner], s.owned_by_cstack as i8
-                ; je >out
-                ; cmp ecx, start_frame
-                ; jne >have_ip
-                // A started frame begins at its instr_ptr (rax is NULL).
-                ; mov rax, [r8 + self.c.frame_instr_ptr]
-                ; have_ip:
-                ; mov r9, [r8 + s.frame_executable]
-                ; mov r10, [r9 + s.code_bjit]
-                ; test r10, r10
-                ; jz >no_state
             );
-            if self.c.codestate_instr_ok == s.codestate_state + 1 {
-                // Compiled, and instr_ok: one 16-bit compare.
-                let both = i16::from(s.compiled_state) | (1 << 8);
-                asm!(self.ops
-                    ; cmp WORD [r10 + s.codestate_state], both
-                    ; jne >out
-                );
-            } else {
-                asm!(self.ops
-                    ; cmp BYTE [r10 + s.codestate_state], s.compiled_state as i8
-                    ; jne >out
-                    ; cmp BYTE [r10 + self.c.codestate_instr_ok], 0
-                    ; je >out
-                );
-            }
+            self.switch_lookup(true, out, out);
             asm!(self.ops
-                // entries[(next_instr - _PyCode_CODE(co)) / 2]
-                ; mov r11, rax
-                ; lea r9, [r9 + s.code_units]
-                ; sub r11, r9
-                ; mov r10, [r10 + s.codestate_entries]
-                ; mov r10, [r10 + r11 * 4]
-                ; test r10, r10
-                ; jz >out
-                // Commit: this is now the running frame.
-                ; cmp ecx, start_frame
-                ; jne >counted
-                ; sub DWORD [r12 + s.tstate_py_recursion_remaining], 1
-                ; counted:
-                ; cmp rax, [r8 + self.c.frame_instr_ptr]
-                ; jne >not_entry
-                ; mov r9, QWORD s.counter_frame_entries_jit as i64
-                ; add QWORD [r9], 1
-                ; not_entry:
-                ; mov r9, QWORD s.counter_frame_switches as i64
-                ; add QWORD [r9], 1
-                ; mov DWORD [r8 + s.frame_stacktop], -1
-                ; mov r13, r8
-                ; mov r9, [rbp - 48]
-                ; mov [r9], r13
-                ; jmp r10
+                ; =>resume
+                ; mov r8, [r12 + s.tstate_current_frame]
+            );
+            self.switch_lookup(false, out, shim);
+            asm!(self.ops
                 // No JIT state: the shim (never compiled) is run here, on a
                 // resume at its first unit with what __init__ returned on
                 // top.
-                ; no_state:
+                ; =>shim
                 ; mov r10, QWORD s.init_cleanup as i64
                 ; cmp r9, r10
-                ; jne >out
-                ; cmp ecx, resume_frame
-                ; jne >out
+                ; jne =>out
                 ; mov r10, QWORD shim_code as i64
                 ; cmp rax, r10
-                ; jne >out
+                ; jne =>out
                 // _PyFrame_GetStackPointer(): a resumed frame's stack
                 // pointer is in the frame (the result carries none).
                 ; movsxd r10, DWORD [r8 + s.frame_stacktop]
                 ; lea r10, [r8 + r10 * 8 + self.c.frame_localsplus]
                 ; mov r11, QWORD none as i64
                 ; cmp [r10 - 8], r11
-                ; jne >out
+                ; jne =>out
                 ; mov DWORD [r8 + s.frame_stacktop], -1
                 // None is immortal: popped without a decref.  Then the
                 // shim's RETURN_VALUE, whose result goes round again.
@@ -260,11 +210,89 @@ impl Asm {
                 ; xor r8d, r8d
                 ; mov rax, QWORD return_value as i64
                 ; call rax
-                ; jmp <again
-                ; out:
+                ; jmp =>again
+                ; =>out
             );
         }
         self.exit();
+    }
+
+    /// The frame switch proper, for the frame in r8 that a call made
+    /// (`start`: the recursion check of `_Py_EnterRecursivePy()`, begin at
+    /// its instr_ptr) or that a return or yield resumes at rax: the lookup
+    /// of `_PyBJIT_EntryFor()` (not the C entry frame, code compiled,
+    /// `instr_ok`, an entry at the instruction), then r13 and the running
+    /// slot become that frame and control jumps to its machine code.
+    /// Anything else jumps to `out` (or, with no JIT state, `no_state`,
+    /// r9 holding the code) with rax, rdx and the frame unchanged.
+    /// `leave` uses it, and so do the native generator switches, whose
+    /// own copy gives each site its own indirect jump to predict.
+    pub fn switch_lookup(&mut self, start: bool, out: DynamicLabel, no_state: DynamicLabel) {
+        let s = self.c.switch.clone();
+        let ip = self.c.frame_instr_ptr;
+        if start {
+            asm!(self.ops
+                // _Py_EnterRecursivePy(): the eval loop raises RecursionError.
+                ; cmp DWORD [r12 + s.tstate_py_recursion_remaining], 0
+                ; jle =>out
+            );
+        }
+        asm!(self.ops
+            ; cmp BYTE [r8 + s.frame_owner], s.owned_by_cstack as i8
+            ; je =>out
+        );
+        if start {
+            asm!(self.ops ; mov rax, [r8 + ip]);
+        }
+        asm!(self.ops
+            ; mov r9, [r8 + s.frame_executable]
+            ; mov r10, [r9 + s.code_bjit]
+            ; test r10, r10
+            ; jz =>no_state
+        );
+        if self.c.codestate_instr_ok == s.codestate_state + 1 {
+            // Compiled, and instr_ok: one 16-bit compare.
+            let both = i16::from(s.compiled_state) | (1 << 8);
+            asm!(self.ops
+                ; cmp WORD [r10 + s.codestate_state], both
+                ; jne =>out
+            );
+        } else {
+            asm!(self.ops
+                ; cmp BYTE [r10 + s.codestate_state], s.compiled_state as i8
+                ; jne =>out
+                ; cmp BYTE [r10 + self.c.codestate_instr_ok], 0
+                ; je =>out
+            );
+        }
+        asm!(self.ops
+            // entries[(next_instr - _PyCode_CODE(co)) / 2]
+            ; mov r11, rax
+            ; lea r11, [r11 - s.code_units]
+            ; sub r11, r9
+            ; mov r10, [r10 + s.codestate_entries]
+            ; mov r10, [r10 + r11 * 4]
+            ; test r10, r10
+            ; jz =>out
+        );
+        // Commit: this is now the running frame.
+        if start {
+            asm!(self.ops ; sub DWORD [r12 + s.tstate_py_recursion_remaining], 1);
+        }
+        asm!(self.ops
+            ; cmp rax, [r8 + ip]
+            ; jne >not_entry
+            ; mov r9, QWORD s.counter_frame_entries_jit as i64
+            ; add QWORD [r9], 1
+            ; not_entry:
+            ; mov r9, QWORD s.counter_frame_switches as i64
+            ; add QWORD [r9], 1
+            ; mov DWORD [r8 + s.frame_stacktop], -1
+            ; mov r13, r8
+            ; mov r9, [rbp - 48]
+            ; mov [r9], r13
+            ; jmp r10
+        );
     }
 
     /// Jump to an absolute address (the trampoline's `leave`), keeping
@@ -344,6 +372,30 @@ impl Asm {
             ; test dl, 7
             ; jnz =>exit
         );
+    }
+
+    /// As `exit_unless_next()`, for a helper that may push a frame (the
+    /// CALL family): a started frame is switched to here, with this call
+    /// site's own copy of the lookup; anything else leaves through `exit`.
+    pub fn exit_or_switch_unless_next(&mut self, exit: DynamicLabel) {
+        if !self.c.switch.enabled {
+            self.exit_unless_next(exit);
+            return;
+        }
+        let start_frame = self.c.native.result_start_frame;
+        let current = self.c.switch.tstate_current_frame;
+        let next = self.new_label();
+        asm!(self.ops
+            ; test dl, 7
+            ; jz =>next
+            ; mov ecx, edx
+            ; and ecx, 7
+            ; cmp ecx, start_frame
+            ; jne =>exit
+            ; mov r8, [r12 + current]
+        );
+        self.switch_lookup(true, exit, exit);
+        self.bind(next);
     }
 
     /// If the byte at `addr` is zero, count and leave (rax:rdx unchanged).
@@ -1162,16 +1214,30 @@ impl Asm {
             asm!(self.ops
                 ; xor eax, eax
                 ; mov edx, n.result_start_frame
-                ; jmp =>exit
             );
         } else {
             asm!(self.ops
                 ; sub DWORD [r12 + s.tstate_py_recursion_remaining], 1
                 ; mov rax, [r8 + ip]
                 ; mov edx, n.result_resume_frame
-                ; jmp =>exit
             );
         }
+        self.switch_here(send, exit);
+    }
+
+    /// Switch to the frame in r8 as `leave` would, with this site's own
+    /// copy of the lookup; what it cannot take goes to `exit` with rax:rdx.
+    fn switch_here(&mut self, start: bool, exit: DynamicLabel) {
+        if !self.c.switch.enabled {
+            asm!(self.ops ; jmp =>exit);
+            return;
+        }
+        let out = self.new_label();
+        self.switch_lookup(start, out, out);
+        asm!(self.ops
+            ; =>out
+            ; jmp =>exit
+        );
     }
 
     /// YIELD_VALUE of the generator whose frame runs, with the value on top
@@ -1211,8 +1277,8 @@ impl Asm {
             ; mov [r8 + rdx * 8 + lp], r9
             ; add DWORD [r8 + s.frame_stacktop], 1
             ; mov edx, n.result_resume_frame
-            ; jmp =>exit
         );
+        self.switch_here(false, exit);
     }
 
     /// FOR_ITER_LIST / _TUPLE / _RANGE with the iterator on top (stack slot
