@@ -23,8 +23,6 @@ pub struct Input<'a> {
     pub consts: &'a [u64],
     /// `co_names`' items: string addresses.
     pub names: &'a [u64],
-    /// `len(co_names)`.
-    pub nnames: u32,
     pub exceptiontable: &'a [u8],
     /// Address of the code object's `_PyBJIT_CodeState.instr_ok` byte.
     pub instr_ok_addr: u64,
@@ -114,6 +112,16 @@ impl Gen<'_> {
         let l = self.asm.new_label();
         self.slow.push((l, k, depth));
         l
+    }
+
+    /// The first guard of every specialized fast path: jump to the
+    /// out-of-line path of instruction `k` (returned) unless the live
+    /// opcode is still the one compiled.
+    fn guard_live_opcode(&mut self, k: usize, depth: u32) -> DynamicLabel {
+        let ins = self.code.instrs[k];
+        let slow = self.slow_path(k, depth);
+        self.asm.jump_unless_opcode(self.addr(ins.at), ins.opcode, slow);
+        slow
     }
 
     fn gen_instr(&mut self, k: usize) -> Result<(), Refusal> {
@@ -220,8 +228,7 @@ impl Gen<'_> {
             }
             op::TO_BOOL_BOOL => {
                 // Live opcode still TO_BOOL_BOOL and a bool: nothing to do.
-                let slow = self.slow_path(k, depth);
-                self.asm.jump_unless_opcode(this, ins.opcode, slow);
+                let slow = self.guard_live_opcode(k, depth);
                 self.asm.load_stack(depth - 1, nl);
                 let ty = self.c().bool_type;
                 self.asm.jump_unless_type(ty, slow);
@@ -231,8 +238,7 @@ impl Gen<'_> {
             op::BINARY_OP_ADD_FLOAT | op::BINARY_OP_SUBTRACT_FLOAT | op::BINARY_OP_MULTIPLY_FLOAT
                 if !self.c().ref_debug =>
             {
-                let slow = self.slow_path(k, depth);
-                self.asm.jump_unless_opcode(this, ins.opcode, slow);
+                let slow = self.guard_live_opcode(k, depth);
                 let float_op = match ins.opcode {
                     op::BINARY_OP_ADD_FLOAT => FloatOp::Add,
                     op::BINARY_OP_SUBTRACT_FLOAT => FloatOp::Subtract,
@@ -242,8 +248,7 @@ impl Gen<'_> {
                 self.asm.float_binop(float_op, depth, nl, this, next, slow, self.exit);
             }
             op::LOAD_ATTR_INSTANCE_VALUE | op::LOAD_ATTR_SLOT | op::LOAD_ATTR_WITH_HINT if !self.c().ref_debug => {
-                let slow = self.slow_path(k, depth);
-                self.asm.jump_unless_opcode(this, ins.opcode, slow);
+                let slow = self.guard_live_opcode(k, depth);
                 let push_null = ins.oparg & 1 != 0;
                 let (kind, version, index) = match ins.opcode {
                     op::LOAD_ATTR_SLOT => (AttrKind::Slot, op::CACHE_LOAD_ATTR_SLOT_TYPE_VERSION, op::CACHE_LOAD_ATTR_SLOT_INDEX),
@@ -271,8 +276,7 @@ impl Gen<'_> {
                 self.asm.decref(true, false, this, Some(check));
             }
             op::STORE_ATTR_INSTANCE_VALUE | op::STORE_ATTR_SLOT if !self.c().ref_debug => {
-                let slow = self.slow_path(k, depth);
-                self.asm.jump_unless_opcode(this, ins.opcode, slow);
+                let slow = self.guard_live_opcode(k, depth);
                 let (kind, version, index) = if ins.opcode == op::STORE_ATTR_SLOT {
                     (AttrKind::Slot, op::CACHE_STORE_ATTR_SLOT_TYPE_VERSION, op::CACHE_STORE_ATTR_SLOT_INDEX)
                 } else {
@@ -293,8 +297,7 @@ impl Gen<'_> {
             op::BINARY_OP_ADD_INT | op::BINARY_OP_SUBTRACT_INT | op::BINARY_OP_MULTIPLY_INT
                 if !self.c().ref_debug =>
             {
-                let slow = self.slow_path(k, depth);
-                self.asm.jump_unless_opcode(this, ins.opcode, slow);
+                let slow = self.guard_live_opcode(k, depth);
                 let n = &self.c().native;
                 let function = match ins.opcode {
                     op::BINARY_OP_ADD_INT => n.fn_long_add,
@@ -305,8 +308,7 @@ impl Gen<'_> {
                 self.asm.int_binop(function, depth, nl, this, next, slow, self.exit);
             }
             op::LOAD_ATTR_METHOD_WITH_VALUES | op::LOAD_ATTR_METHOD_NO_DICT if !self.c().ref_debug => {
-                let slow = self.slow_path(k, depth);
-                self.asm.jump_unless_opcode(this, ins.opcode, slow);
+                let slow = self.guard_live_opcode(k, depth);
                 let (version, keys, descr) = if ins.opcode == op::LOAD_ATTR_METHOD_WITH_VALUES {
                     (
                         op::CACHE_LOAD_ATTR_METHOD_WITH_VALUES_TYPE_VERSION,
@@ -319,8 +321,7 @@ impl Gen<'_> {
                 self.asm.load_attr_method(depth, nl, this, version, keys, descr, slow);
             }
             op::COMPARE_OP_INT | op::COMPARE_OP_FLOAT if !self.c().ref_debug => {
-                let slow = self.slow_path(k, depth);
-                self.asm.jump_unless_opcode(this, ins.opcode, slow);
+                let slow = self.guard_live_opcode(k, depth);
                 self.asm.compare(ins.opcode == op::COMPARE_OP_FLOAT, depth, nl, ins.oparg, slow);
                 // Release the operands: exact ints or floats, whose
                 // deallocation runs no Python code (_Py_DECREF_SPECIALIZED).
@@ -344,8 +345,7 @@ impl Gen<'_> {
             op::TO_BOOL_INT | op::TO_BOOL_NONE | op::TO_BOOL_STR | op::TO_BOOL_LIST | op::TO_BOOL_ALWAYS_TRUE
                 if !self.c().ref_debug =>
             {
-                let slow = self.slow_path(k, depth);
-                self.asm.jump_unless_opcode(this, ins.opcode, slow);
+                let slow = self.guard_live_opcode(k, depth);
                 let kind = match ins.opcode {
                     op::TO_BOOL_INT => BoolKind::Int,
                     op::TO_BOOL_NONE => BoolKind::None,
@@ -373,8 +373,7 @@ impl Gen<'_> {
                 }
             }
             op::BINARY_SUBSCR_LIST_INT if !self.c().ref_debug => {
-                let slow = self.slow_path(k, depth);
-                self.asm.jump_unless_opcode(this, ins.opcode, slow);
+                let slow = self.guard_live_opcode(k, depth);
                 self.asm.binary_subscr_list_int(depth, nl, slow);
                 // Release the index (an exact int, no Python code), then the
                 // list, kept in rbx.
@@ -387,8 +386,7 @@ impl Gen<'_> {
             op::CALL_BUILTIN_O | op::CALL_BUILTIN_FAST
                 if !self.c().ref_debug && (ins.opcode == op::CALL_BUILTIN_FAST || ins.oparg <= 1) =>
             {
-                let slow = self.slow_path(k, depth);
-                self.asm.jump_unless_opcode(this, ins.opcode, slow);
+                let slow = self.guard_live_opcode(k, depth);
                 self.asm.call_builtin(ins.opcode == op::CALL_BUILTIN_FAST, depth, nl, ins.oparg, this, slow);
                 // Release the arguments (self_or_null first, maybe NULL),
                 // then the callable; each may run any code, and so may the
@@ -408,8 +406,7 @@ impl Gen<'_> {
                 self.asm.handback_if_instrumented(check);
             }
             op::FOR_ITER_LIST | op::FOR_ITER_TUPLE | op::FOR_ITER_RANGE if !self.c().ref_debug => {
-                let slow = self.slow_path(k, depth);
-                self.asm.jump_unless_opcode(this, ins.opcode, slow);
+                let slow = self.guard_live_opcode(k, depth);
                 let kind = match ins.opcode {
                     op::FOR_ITER_LIST => IterKind::List,
                     op::FOR_ITER_TUPLE => IterKind::Tuple,
@@ -426,8 +423,7 @@ impl Gen<'_> {
                     self.gen_helper_call(&ins, depth)?;
                     return Ok(());
                 };
-                let slow = self.slow_path(k, depth);
-                self.asm.jump_unless_opcode(this, ins.opcode, slow);
+                let slow = self.guard_live_opcode(k, depth);
                 self.asm.gen_send(send, depth, nl, this, return_offset, slow, self.exit);
                 return Ok(());
             }
@@ -436,8 +432,7 @@ impl Gen<'_> {
                 return Ok(());
             }
             op::LOAD_GLOBAL_MODULE | op::LOAD_GLOBAL_BUILTIN if !self.c().ref_debug => {
-                let slow = self.slow_path(k, depth);
-                self.asm.jump_unless_opcode(this, ins.opcode, slow);
+                let slow = self.guard_live_opcode(k, depth);
                 let (version, builtins, index) = if ins.opcode == op::LOAD_GLOBAL_MODULE {
                     (op::CACHE_LOAD_GLOBAL_MODULE_VERSION, None, op::CACHE_LOAD_GLOBAL_MODULE_INDEX)
                 } else {
@@ -643,7 +638,7 @@ fn check_operand(ins: &Instr, next: Option<&Instr>, input: &Input, c: &Consts) -
         op::OPERAND_LOCAL_PAIR => arg >> 4 < nl && arg & 15 < nl,
         op::OPERAND_FREE_COUNT => arg <= nl,
         op::OPERAND_CONST => (arg as usize) < input.consts.len(),
-        op::OPERAND_NAME => arg >> op::NAME_SHIFT[op] < input.nnames,
+        op::OPERAND_NAME => ((arg >> op::NAME_SHIFT[op]) as usize) < input.names.len(),
         // BINARY_OP_INPLACE_ADD_UNICODE reads the local its STORE_FAST names.
         op::OPERAND_NEXT_LOCAL => next.is_some_and(|n| n.opcode == op::STORE_FAST && n.oparg < nl),
         _ => true,
@@ -750,7 +745,6 @@ mod tests {
             stacksize: 4,
             consts,
             names: &[],
-            nnames: 0,
             exceptiontable: &[],
             instr_ok_addr: 0x20_0000,
             live: false,

@@ -200,7 +200,6 @@ pub unsafe extern "C" fn _PyBJIT_rs_compile(info: *const BjitCodeInfo, out: *mut
             stacksize: info.stacksize,
             consts,
             names,
-            nnames: info.nnames,
             exceptiontable: table,
             instr_ok_addr: info.codestate as u64 + rt.consts.codestate_instr_ok as u64,
             live: true,

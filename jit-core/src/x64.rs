@@ -698,56 +698,58 @@ impl Asm {
             FloatOp::Multiply => asm!(self.ops ; mulsd xmm0, [rcx + fval]),
         }
         let error = self.c.result_error;
+        let done = self.new_label();
         asm!(self.ops
-            ; mov rdx, QWORD this_instr as i64
             ; cmp QWORD [rax + rc], 1
             ; jne >right
             // Reuse left; drop right (_Py_DECREF_SPECIALIZED).
             ; movsd [rax + fval], xmm0
-            ; cmp DWORD [rcx + rc], 0
-            ; jl >done
-            ; sub QWORD [rcx + rc], 1
-            ; jnz >done
-            ; mov [r13 + ip], rdx
-            ; mov rdi, rcx
-            ; mov rax, QWORD self.c.fn_dealloc as i64
-            ; call rax
-            ; jmp >done
+        );
+        self.decref(true, false, this_instr, None);
+        asm!(self.ops
+            ; jmp =>done
             ; right:
             ; cmp QWORD [rcx + rc], 1
             ; jne >alloc
             // Reuse right; left keeps a reference elsewhere.
             ; movsd [rcx + fval], xmm0
-            ; cmp DWORD [rax + rc], 0
-            ; jl >put_right
-            ; sub QWORD [rax + rc], 1
-            ; put_right:
+        );
+        self.decref_no_dealloc(RAX);
+        asm!(self.ops
             ; mov [r13 + d_left], rcx
-            ; jmp >done
+            ; jmp =>done
             ; alloc:
+            ; mov rdx, QWORD this_instr as i64
             ; mov [r13 + ip], rdx
             ; mov rax, QWORD n.fn_float_from_double as i64
             ; call rax
             ; test rax, rax
-            ; jz >failed
+            ; jnz >allocated
+        );
+        // Failed: the operands stay on the stack for the error path.
+        self.exit_with(next_instr, d_right + 8, error, exit);
+        asm!(self.ops
+            ; allocated:
             ; mov rcx, [r13 + d_left]
-            ; cmp DWORD [rcx + rc], 0
-            ; jl >left_done
-            ; sub QWORD [rcx + rc], 1
-            ; left_done:
-            ; mov rcx, [r13 + d_right]
-            ; cmp DWORD [rcx + rc], 0
-            ; jl >right_done
-            ; sub QWORD [rcx + rc], 1
-            ; right_done:
+        );
+        self.decref_no_dealloc(RCX);
+        asm!(self.ops ; mov rcx, [r13 + d_right]);
+        self.decref_no_dealloc(RCX);
+        asm!(self.ops
             ; mov [r13 + d_left], rax
-            ; jmp >done
-            ; failed:
-            ; mov rax, QWORD next_instr as i64
-            ; lea rdx, [r13 + d_right + 8]
-            ; or rdx, error
-            ; jmp =>exit
-            ; done:
+            ; =>done
+        );
+    }
+
+    /// _Py_DECREF_NO_DEALLOC(reg): the object has other references.
+    #[allow(clippy::useless_conversion)] // in dynasm's expansion of Rq()
+    fn decref_no_dealloc(&mut self, reg: u8) {
+        let rc = self.c.ob_refcnt;
+        asm!(self.ops
+            ; cmp DWORD [Rq(reg) + rc], 0
+            ; jl >immortal
+            ; sub QWORD [Rq(reg) + rc], 1
+            ; immortal:
         );
     }
 
@@ -1372,17 +1374,23 @@ impl Asm {
             ; cmp DWORD [rdx + n.methoddef_flags], flags
             ; jne =>slow
         );
+        asm!(self.ops
+            ; mov rax, [rdx + n.methoddef_meth]
+            ; mov r8, QWORD this_instr as i64
+            ; mov [r13 + ip], r8
+        );
         if fast {
-            // args = &self_or_null if it is set (nargs below counts it).
+            // args = &self_or_null if it is set, and nargs counts it.
             asm!(self.ops
                 ; cmp QWORD [r13 + d_self], 0
                 ; je >no_self
                 ; lea rsi, [r13 + d_self]
+                ; mov edx, (oparg + 1) as i32
                 ; jmp >have_args
                 ; no_self:
                 ; lea rsi, [r13 + d_args]
+                ; mov edx, oparg as i32
                 ; have_args:
-                ; mov rax, [rdx + n.methoddef_meth]
             );
         } else {
             // Exactly one argument: self_or_null when oparg is 0.
@@ -1398,20 +1406,6 @@ impl Asm {
                 ; jle =>slow
                 ; sub DWORD [r12 + n.tstate_c_recursion_remaining], 1
                 ; mov rsi, [r13 + d_arg]
-                ; mov rax, [rdx + n.methoddef_meth]
-            );
-        }
-        asm!(self.ops
-            ; mov rdx, QWORD this_instr as i64
-            ; mov [r13 + ip], rdx
-        );
-        if fast {
-            asm!(self.ops
-                ; mov edx, oparg as i32
-                ; cmp QWORD [r13 + d_self], 0
-                ; je >counted
-                ; add edx, 1
-                ; counted:
             );
         }
         asm!(self.ops

@@ -160,7 +160,6 @@ fn compile_case(c: &Case) -> Result<Compiled, Refusal> {
         consts: &FAKE_CONSTS[..nconsts],
         // Enough names for the corpus; name indexes are checked like the rest.
         names: &FAKE_NAMES,
-        nnames: FAKE_NAMES.len() as u32,
         exceptiontable: &c.table,
         instr_ok_addr: 0x20_0000,
         live: false,
