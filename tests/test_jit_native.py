@@ -114,11 +114,49 @@ class NativeFastPathTest(unittest.TestCase):
                 # Results are fresh objects or reused temporaries, never an
                 # input object changed in place.
                 assert (a, b, c) == (1.25, 1e300, -7.5)
-                # An int operand fails the guard: the helper runs, deopts
+                # Two ints (a op a) fail the guard: the helper runs, deopts
                 # to the generic BINARY_OP, and the result is right.
                 got = f(2, 0.5, 3)
                 assert slow(opname) > before, (opname, "guard never failed")
                 assert got == (fn(fn(2, 0.5), 3), fn(2, fn(0.5, 3)), fn(2, 0.5), fn(2, 2)), got
+            print("ok")
+        ''')
+
+    def test_mixed_int_float_arithmetic(self):
+        # A float with a compact int, in either order, runs inline (the
+        # int converted exactly), both where the site is specialized for
+        # floats and where it is generic; big ints, bools and two ints
+        # take the helper.  Results, signed zeros and reference counts
+        # agree with C code.
+        self.check('''
+            import math
+            def f(a, b):
+                return a + b, a - b, a * b
+            def g(a, b):
+                return a + b, a - b, a * b
+            want = lambda a, b: (operator.add(a, b), operator.sub(a, b), operator.mul(a, b))
+            def same(x, y):
+                return all(type(p) is type(q) and (p == q or p != p and q != q)
+                           and math.copysign(1, p) == math.copysign(1, q)
+                           for p, q in zip(x, y))
+            specialize_and_compile(f, "BINARY_OP_MULTIPLY_FLOAT", 1.5, 2.5)
+            # g: compiled before it ever ran, its sites generic.
+            assert sys._jit.compile(g) is None
+            names = [f"BINARY_OP_{n}_FLOAT" for n in ("ADD", "SUBTRACT", "MULTIPLY")]
+            before = [slow(n) for n in names] + [slow("BINARY_OP")]
+            big = 2**40
+            n = sys.getrefcount(big)
+            cases = [(1.5, 2), (2, 1.5), (-7, 0.25), (0.25, -7), (-0.0, 0), (0, -1.0),
+                     (math.inf, 3), (3, math.nan), (1e308, 2**29), (2**30 - 1, 0.5)]
+            for a, b in cases:
+                for fn in (f, g):
+                    got = fn(a, b)
+                    assert same(got, want(a, b)), (fn.__name__, a, b, got, want(a, b))
+            assert [slow(n) for n in names] + [slow("BINARY_OP")] == before
+            for a, b in [(big, 0.5), (0.5, big), (True, 0.5), (2, 3)]:
+                assert same(f(a, b), want(a, b)) and same(g(a, b), want(a, b)), (a, b)
+            assert slow("BINARY_OP_ADD_FLOAT") > before[0]
+            assert sys.getrefcount(big) == n
             print("ok")
         ''')
 
@@ -737,6 +775,130 @@ class NativeFastPathTest(unittest.TestCase):
             assert slow("FOR_ITER_GEN") > b2
             print("ok")
         ''')
+
+    def test_python_calls_and_returns(self):
+        # CALL_PY_EXACT_ARGS pushes the callee's frame natively and
+        # RETURN_VALUE / RETURN_CONST pop it: results, reference counts of
+        # the arguments and of a returned constant, a callee's locals
+        # released at the return, methods (self), and the guards.
+        self.check('''
+            import weakref, types
+            class Tracked:
+                released = []
+                def __init__(self, name):
+                    self.name = name
+                def __del__(self):
+                    Tracked.released.append(self.name)
+            def add(a, b):
+                return a + b
+            def const():
+                return 1.5
+            def local_dies(x):
+                t = Tracked(x)
+                return x
+            class P:
+                def m(self, x):
+                    return (self, x)
+            def caller(a, b, p):
+                r = add(a, b)
+                c = const()
+                d = local_dies(a)
+                released = list(Tracked.released)
+                return r, c, d, released, p.m(b)
+            p = P()
+            specialize_and_compile(caller, "CALL_PY_EXACT_ARGS", 1, 2, p)
+            for f in (add, const, local_dies, P.m):
+                assert sys._jit.compile(f) is None
+            b = slow("CALL_PY_EXACT_ARGS")
+            r0, v0 = slow("RETURN_VALUE"), slow("RETURN_CONST")
+            big, big2 = 10**30, 10**40
+            n1, n2, nc = sys.getrefcount(big), sys.getrefcount(big2), sys.getrefcount(const())
+            s0 = sys._jit.stats()["frame_switches"]
+            Tracked.released.clear()
+            r, c, d, released, (self_, x) = caller(big, big2, p)
+            assert (r, c, d) == (big + big2, 1.5, big)
+            assert self_ is p and x is big2
+            # The callee's local was released by its return, before the
+            # caller went on.
+            assert released == [big], released
+            del r, c, d, self_, x, released
+            Tracked.released.clear()
+            assert (sys.getrefcount(big), sys.getrefcount(big2)) == (n1, n2)
+            assert sys.getrefcount(const()) == nc
+            assert sys._jit.stats()["frame_switches"] - s0 >= 8
+            assert slow("CALL_PY_EXACT_ARGS") == b
+            assert (slow("RETURN_VALUE"), slow("RETURN_CONST")) == (r0, v0)
+            # Another function with the same arity fails the version guard.
+            def apply(f, x):
+                return f(x)
+            def double(x):
+                return 2 * x
+            specialize_and_compile(apply, "CALL_PY_EXACT_ARGS", double, 1)
+            b = slow("CALL_PY_EXACT_ARGS")
+            assert apply(double, 4) == 8 and slow("CALL_PY_EXACT_ARGS") == b
+            assert apply(lambda x: x + 1, 4) == 5 and slow("CALL_PY_EXACT_ARGS") > b
+            # A frame object (sys._getframe) makes the return the helper's,
+            # and the frame keeps its locals after the return.
+            def keep_frame(x):
+                y = x + 1
+                return sys._getframe()
+            specialize_and_compile(apply, "CALL_PY_EXACT_ARGS", keep_frame, 1)
+            assert sys._jit.compile(keep_frame) is None
+            r0 = slow("RETURN_VALUE")
+            fr = apply(keep_frame, 41)
+            assert fr.f_locals == {"x": 41, "y": 42}, fr.f_locals
+            # keep_frame's return, and apply's: a frame object taking over
+            # its frame links a frame object for the caller too (f_back).
+            assert slow("RETURN_VALUE") == r0 + 2, (slow("RETURN_VALUE"), r0)
+            # A return that frees its own code object (and machine code):
+            # the function deletes its last other reference.
+            src = "def gone(x):\\n    del globals()['gone']\\n    return x * 3\\n"
+            G = {}
+            def make():
+                code = compile(src, "<gone>", "exec").co_consts[0]
+                G["gone"] = types.FunctionType(code, G)
+                return weakref.ref(code)
+            def call_gone(x):
+                return G["gone"](x)
+            # (Each new function has a new version: the call is the
+            # helper's, the return native.)
+            assert sys._jit.compile(call_gone) is None
+            r0 = slow("RETURN_VALUE")
+            for i in range(20):
+                alive = make()
+                assert sys._jit.compile(G["gone"]) is None
+                assert call_gone(i) == 3 * i
+                assert alive() is None
+            assert slow("RETURN_VALUE") == r0
+            print("ok")
+        ''')
+
+    def test_recursion_limit_is_the_interpreters(self):
+        # Native calls check the recursion limit as the interpreter does:
+        # RecursionError at the same depth with the JIT on and off.
+        body = '''
+            import sys
+            sys.setrecursionlimit(300)
+            depth = 0
+            def down(n):
+                global depth
+                depth = n
+                return down(n + 1)
+            try:
+                down(0)
+            except RecursionError:
+                pass
+            print(depth)
+        '''
+        outs = []
+        for jit in ("0", "1"):
+            env = dict(os.environ, PYTHON_JIT=jit, PYTHON_JIT_THRESHOLD="0")
+            p = subprocess.run([sys.executable, "-c", textwrap.dedent(body)],
+                               capture_output=True, text=True, env=env)
+            self.assertEqual(p.returncode, 0, p.stderr)
+            outs.append(int(p.stdout))
+        self.assertGreater(outs[0], 250)
+        self.assertEqual(outs[0], outs[1])
 
     def test_recompiled_after_specialization(self):
         # Compiled before the interpreter specialized anything: the machine

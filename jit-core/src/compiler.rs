@@ -9,6 +9,7 @@ use crate::bytecode::{self, Code, Instr};
 use crate::codemem::{CodeBlock, MemError};
 use crate::consts::Consts;
 use crate::generated::opcodes as op;
+use crate::x64::calls::RetVal;
 use crate::x64::{Asm, AttrKind, BoolKind, FloatOp, Handback, IterKind};
 use crate::Refusal;
 
@@ -49,6 +50,16 @@ pub struct Stubs {
     pub call_then_leave: u64,
     /// Every exit from compiled code; switches frames (`Asm::leave`).
     pub leave: u64,
+    /// The end of a native return whose code object was freed
+    /// (`Asm::return_dealloc_code_stub`).
+    pub return_dealloc_code: u64,
+}
+
+impl Stubs {
+    /// Addresses for tests that never run the code.
+    pub fn fake() -> Stubs {
+        Stubs { call_then_leave: 0x30_0000, leave: 0x30_0010, return_dealloc_code: 0x30_0020 }
+    }
 }
 
 struct Gen<'a> {
@@ -60,8 +71,15 @@ struct Gen<'a> {
     dynamic: DynamicLabel,
     stubs: Stubs,
     /// Native fast paths whose guard failed continue here, emitted after
-    /// all instructions: (label, instruction index, depth).
-    slow: Vec<(DynamicLabel, usize, u32)>,
+    /// all instructions: (label, instruction index, depth, whether the
+    /// adaptive countdown already ran).
+    slow: Vec<(DynamicLabel, usize, u32, bool)>,
+    /// The code of a generator or coroutine (it starts with
+    /// RETURN_GENERATOR): its frame is the generator's, and its returns
+    /// are the helper's.
+    generator: bool,
+    /// The code object's one `return_shared()`, if it has a native return.
+    return_shared: Option<DynamicLabel>,
 }
 
 impl Gen<'_> {
@@ -110,7 +128,15 @@ impl Gen<'_> {
     /// route (helper call) emitted after all instructions.
     fn slow_path(&mut self, k: usize, depth: u32) -> DynamicLabel {
         let l = self.asm.new_label();
-        self.slow.push((l, k, depth));
+        self.slow.push((l, k, depth, false));
+        l
+    }
+
+    /// As `slow_path()`, for an instruction whose adaptive countdown ran
+    /// before its fast path.
+    fn slow_path_counted(&mut self, k: usize, depth: u32) -> DynamicLabel {
+        let l = self.asm.new_label();
+        self.slow.push((l, k, depth, true));
         l
     }
 
@@ -131,7 +157,7 @@ impl Gen<'_> {
         let this = self.addr(ins.at);
         if self.c().pystats {
             // Instructions emitted inline would be missing from the counts.
-            return self.gen_helper_call(&ins, depth).map(drop);
+            return self.gen_helper_call(&ins, depth, true).map(drop);
         }
         match ins.opcode {
             op::NOP => {}
@@ -244,9 +270,23 @@ impl Gen<'_> {
                     op::BINARY_OP_SUBTRACT_FLOAT => FloatOp::Subtract,
                     _ => FloatOp::Multiply,
                 };
-                let next = self.addr(ins.next);
-                self.asm.float_binop(float_op, depth, nl, this, next, slow, self.exit);
+                self.gen_float_arith(&ins, depth, float_op, slow);
             }
+            // Not specialized (yet, or any more: the site saw several type
+            // pairs): after the adaptive countdown, which lets the
+            // interpreter specialize it as usual, floats and ints mixed with
+            // floats run inline; anything else takes the generic route.
+            op::BINARY_OP if !self.c().ref_debug => match self.float_op(ins.oparg) {
+                Some(float_op) => {
+                    self.gen_countdown(&ins, depth);
+                    let slow = self.slow_path_counted(k, depth);
+                    self.gen_float_arith(&ins, depth, float_op, slow);
+                }
+                None => {
+                    self.gen_helper_call(&ins, depth, true)?;
+                    return Ok(());
+                }
+            },
             op::LOAD_ATTR_INSTANCE_VALUE | op::LOAD_ATTR_SLOT | op::LOAD_ATTR_WITH_HINT if !self.c().ref_debug => {
                 let slow = self.guard_live_opcode(k, depth);
                 let push_null = ins.oparg & 1 != 0;
@@ -420,11 +460,34 @@ impl Gen<'_> {
                 // return_offset: from this instruction to where the
                 // generator's return continues (a u16 in the frame).
                 let Ok(return_offset) = u16::try_from(ins.next - ins.at + ins.oparg) else {
-                    self.gen_helper_call(&ins, depth)?;
+                    self.gen_helper_call(&ins, depth, true)?;
                     return Ok(());
                 };
                 let slow = self.guard_live_opcode(k, depth);
                 self.asm.gen_send(send, depth, nl, this, return_offset, slow, self.exit);
+                return Ok(());
+            }
+            op::CALL_PY_EXACT_ARGS if !self.c().ref_debug => {
+                let slow = self.guard_live_opcode(k, depth);
+                let return_offset = u16::try_from(ins.next - ins.at).map_err(|_| Refusal::BadBytecode)?;
+                let version = op::CACHE_CALL_PY_EXACT_ARGS_FUNC_VERSION;
+                self.asm.call_py_exact_args(depth, nl, ins.oparg, this, return_offset, version, slow, self.exit);
+                return Ok(());
+            }
+            // A return with an empty stack (as CPython's compiler emits it)
+            // from a function's frame.
+            op::RETURN_VALUE | op::RETURN_CONST
+                if !self.c().ref_debug && !self.generator && depth == u32::from(ins.opcode == op::RETURN_VALUE) =>
+            {
+                let slow = self.slow_path(k, depth);
+                let value = if ins.opcode == op::RETURN_VALUE {
+                    RetVal::Stack
+                } else {
+                    let obj = *self.input.consts.get(ins.oparg as usize).ok_or(Refusal::BadBytecode)?;
+                    RetVal::Const { obj, incref: !self.is_immortal(obj) }
+                };
+                let shared = *self.return_shared.get_or_insert_with(|| self.asm.new_label());
+                self.asm.return_site(value, depth, nl, this, slow, shared);
                 return Ok(());
             }
             op::YIELD_VALUE if !self.c().ref_debug => {
@@ -475,11 +538,11 @@ impl Gen<'_> {
                 // handles a pending event.
                 let target = self.label_at(i64::from(ins.next) - i64::from(ins.oparg)).ok_or(Refusal::BadJump)?;
                 self.asm.jump_unless_eval_breaker(target);
-                self.gen_helper_call(&ins, depth)?;
+                self.gen_helper_call(&ins, depth, true)?;
                 return Ok(());
             }
             _ => {
-                self.gen_helper_call(&ins, depth)?;
+                self.gen_helper_call(&ins, depth, true)?;
                 return Ok(());
             }
         }
@@ -546,6 +609,39 @@ impl Gen<'_> {
         Some((next.opcode == op::POP_JUMP_IF_TRUE, target, after))
     }
 
+    /// The float operation of a BINARY_OP oparg, if it has a native path.
+    fn float_op(&self, oparg: u32) -> Option<FloatOp> {
+        let c = self.c();
+        if c.nb_add.contains(&oparg) {
+            Some(FloatOp::Add)
+        } else if c.nb_subtract.contains(&oparg) {
+            Some(FloatOp::Subtract)
+        } else if c.nb_multiply.contains(&oparg) {
+            Some(FloatOp::Multiply)
+        } else {
+            None
+        }
+    }
+
+    /// The adaptive countdown of `ins` (see `Asm::adaptive_countdown`).
+    fn gen_countdown(&mut self, ins: &Instr, depth: u32) {
+        let (this, start) = (self.addr(ins.at), self.addr(ins.start));
+        let interpret = self.c().result_interpret;
+        self.asm.adaptive_countdown(this, ins.base, start, depth, self.input.nlocalsplus, interpret, self.exit);
+    }
+
+    /// Float arithmetic inline: two floats (reusing an operand), else a
+    /// float mixed with a compact int, else `slow`.
+    fn gen_float_arith(&mut self, ins: &Instr, depth: u32, float_op: FloatOp, slow: DynamicLabel) {
+        let (nl, this, next) = (self.input.nlocalsplus, self.addr(ins.at), self.addr(ins.next));
+        let (mixed, done) = (self.asm.new_label(), self.asm.new_label());
+        self.asm.float_binop(float_op, depth, nl, this, next, mixed, self.exit);
+        self.asm.jump(done);
+        self.asm.bind(mixed);
+        self.asm.mixed_float_binop(float_op, depth, nl, this, next, slow, self.exit);
+        self.asm.bind(done);
+    }
+
     fn gen_load_fast(&mut self, local: u32, depth: u32) {
         self.asm.load_local(local);
         self.asm.incref_rax();
@@ -555,7 +651,7 @@ impl Gen<'_> {
     /// Call the helper, then go where it says: a known successor, another
     /// entry of this code object, or back to the eval loop.
     /// Returns true if it falls through to the next instruction.
-    fn gen_helper_call(&mut self, ins: &Instr, depth: u32) -> Result<bool, Refusal> {
+    fn gen_helper_call(&mut self, ins: &Instr, depth: u32, countdown: bool) -> Result<bool, Refusal> {
         let nl = self.input.nlocalsplus;
         let this = self.addr(ins.at);
         let Some((opcode, helper)) = self.helper(ins) else {
@@ -570,7 +666,9 @@ impl Gen<'_> {
             // helper of whatever the opcode is now, which reads the inline
             // cache that goes with it.
             let start = self.addr(ins.start);
-            self.asm.adaptive_countdown(this, ins.base, start, depth, nl, self.c().result_interpret, self.exit);
+            if countdown {
+                self.gen_countdown(ins, depth);
+            }
             let table = if self.input.live { self.c().helpers } else { 0xdead_0000 };
             self.asm.call_live_helper(depth, nl, this, ins.oparg, table);
             if ins.start != ins.at {
@@ -676,7 +774,8 @@ pub fn compile(input: &Input, consts: &Consts, stubs: Stubs) -> Result<Compiled,
     let labels = (0..code.instrs.len()).map(|_| asm.new_label()).collect();
     let exit = asm.new_label();
     let dynamic = asm.new_label();
-    let mut g = Gen { asm, input, code: &code, labels, exit, dynamic, stubs, slow: Vec::new() };
+    let generator = code.instrs.iter().any(|i| i.opcode == op::RETURN_GENERATOR);
+    let mut g = Gen { asm, input, code: &code, labels, exit, dynamic, stubs, slow: Vec::new(), generator, return_shared: None };
     let mut offsets = Vec::with_capacity(code.instrs.len());
     for k in 0..code.instrs.len() {
         let l = g.labels[k];
@@ -685,13 +784,17 @@ pub fn compile(input: &Input, consts: &Consts, stubs: Stubs) -> Result<Compiled,
         g.gen_instr(k)?;
     }
     // Out-of-line paths: the instruction's helper, then on to the next.
-    for (l, k, depth) in std::mem::take(&mut g.slow) {
+    for (l, k, depth, counted) in std::mem::take(&mut g.slow) {
         g.asm.bind(l);
         let counter = consts.native.counter_native_slow + 8 * u64::from(code.instrs[k].opcode);
         g.asm.count(counter);
-        if g.gen_helper_call(&code.instrs[k], depth)? {
+        if g.gen_helper_call(&code.instrs[k], depth, !counted)? {
             g.asm.jump(g.labels[k + 1]);
         }
+    }
+    if let Some(l) = g.return_shared {
+        g.asm.bind(l);
+        g.asm.return_shared(input.nlocalsplus, stubs.return_dealloc_code, exit);
     }
     // Falling off the last instruction cannot happen: verify() refused it.
     g.asm.bind(exit);
@@ -761,7 +864,7 @@ mod tests {
             0,
             unit(op::RETURN_VALUE, 0),
         ];
-        let out = compile(&input(&code, &[]), &Consts::fake(), Stubs { call_then_leave: 0x30_0000, leave: 0x30_0010 }).unwrap();
+        let out = compile(&input(&code, &[]), &Consts::fake(), Stubs::fake()).unwrap();
         let starts = [0usize, 1, 2, 3, 5];
         for (i, e) in out.entries.iter().enumerate() {
             assert_eq!(starts.contains(&i), *e != 0 || i == 0, "unit {i}");
@@ -794,13 +897,13 @@ mod tests {
         code.push(unit(op::RETURN_CONST, 0));
         assert_eq!(code.len(), MAX_CODE_UNITS);
         let before = crate::alloc::reset_peak();
-        let out = compile(&input(&code, &[0x1000]), &Consts::fake(), Stubs { call_then_leave: 0x30_0000, leave: 0x30_0010 }).unwrap();
+        let out = compile(&input(&code, &[0x1000]), &Consts::fake(), Stubs::fake()).unwrap();
         let used = crate::alloc::peak() - before;
         assert!(out.code_bytes > 20 * MAX_CODE_UNITS, "{} bytes of code", out.code_bytes);
         assert!(used < crate::alloc::RESERVE_BYTES / 2, "a compile used {used} bytes");
         let mut too_big = code.clone();
         too_big.push(unit(op::NOP, 0));
-        let err = compile(&input(&too_big, &[0x1000]), &Consts::fake(), Stubs { call_then_leave: 0, leave: 0 }).err();
+        let err = compile(&input(&too_big, &[0x1000]), &Consts::fake(), Stubs::fake()).err();
         assert_eq!(err, Some(Refusal::TooLarge));
     }
 
@@ -833,14 +936,14 @@ mod tests {
     #[test]
     fn bad_local_index_is_refused() {
         let code = [unit(op::LOAD_CONST, 0), unit(op::STORE_FAST, 9), unit(op::RETURN_CONST, 0)];
-        let err = compile(&input(&code, &[0x1000]), &Consts::fake(), Stubs { call_then_leave: 0, leave: 0 }).err();
+        let err = compile(&input(&code, &[0x1000]), &Consts::fake(), Stubs::fake()).err();
         assert_eq!(err, Some(Refusal::BadBytecode));
     }
 
     #[test]
     fn const_index_out_of_range_is_refused() {
         let code = [unit(op::LOAD_CONST, 3), unit(op::RETURN_VALUE, 0)];
-        let err = compile(&input(&code, &[0x1000]), &Consts::fake(), Stubs { call_then_leave: 0, leave: 0 }).err();
+        let err = compile(&input(&code, &[0x1000]), &Consts::fake(), Stubs::fake()).err();
         assert_eq!(err, Some(Refusal::BadBytecode));
     }
 }

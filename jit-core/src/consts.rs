@@ -51,6 +51,11 @@ pub struct Consts {
     /// Largest valid oparg of BINARY_OP, COMPARE_OP (>> 5), CALL_INTRINSIC_1,
     /// CALL_INTRINSIC_2 and CONVERT_VALUE: they index C tables.
     pub max_binary_op: u32,
+    /// BINARY_OP opargs: `NB_ADD`, `NB_SUBTRACT`, `NB_MULTIPLY` and their
+    /// in-place forms.
+    pub nb_add: [u32; 2],
+    pub nb_subtract: [u32; 2],
+    pub nb_multiply: [u32; 2],
     pub max_compare_op: u32,
     pub max_intrinsic_1: u32,
     pub max_intrinsic_2: u32,
@@ -60,6 +65,8 @@ pub struct Consts {
     /// Frame switches in machine code (`Asm::leave`): where the next frame
     /// and its code's entry table are.
     pub switch: Switch,
+    /// Native Python-to-Python calls and returns (`x64/calls.rs`).
+    pub calls: Calls,
 }
 
 /// What the native fast paths read (see compiler.rs, `gen_native_*`).
@@ -191,8 +198,34 @@ pub struct Switch {
     pub init_cleanup: u64,
 }
 
+/// What native calls and returns read and write: the function, its code,
+/// the thread's frame stack, the frame fields a push initializes.
+#[derive(Clone, Debug)]
+pub struct Calls {
+    pub function_type: u64,
+    pub func_code: i32,
+    /// `func_version`, a u32.
+    pub func_version: i32,
+    pub func_globals: i32,
+    pub func_builtins: i32,
+    /// `co_argcount`, `co_framesize`, `co_nlocalsplus`: ints.
+    pub code_argcount: i32,
+    pub code_framesize: i32,
+    pub code_nlocalsplus: i32,
+    pub tstate_datastack_chunk: i32,
+    pub tstate_datastack_top: i32,
+    pub tstate_datastack_limit: i32,
+    pub chunk_data: i32,
+    pub frame_funcobj: i32,
+    pub frame_locals: i32,
+    pub frame_obj: i32,
+    pub owned_by_thread: u8,
+    /// `_PyThreadState_PopFrame()`: pops a frame that starts a chunk.
+    pub fn_pop_frame: u64,
+}
+
 /// The version of the table's contract; bumped when names change.
-pub const ABI_VERSION: i64 = 14;
+pub const ABI_VERSION: i64 = 15;
 
 impl Consts {
     /// Reads the table; `Err` names the first missing or bad entry.
@@ -263,6 +296,9 @@ impl Consts {
                 .filter(|k| (1..8).contains(k))
                 .ok_or("bad result.error")?,
             max_binary_op: limit("max.binary_op")?,
+            nb_add: [limit("nb.add")?, limit("nb.inplace_add")?],
+            nb_subtract: [limit("nb.subtract")?, limit("nb.inplace_subtract")?],
+            nb_multiply: [limit("nb.multiply")?, limit("nb.inplace_multiply")?],
             max_compare_op: limit("max.compare_op")?,
             max_intrinsic_1: limit("max.intrinsic_1")?,
             max_intrinsic_2: limit("max.intrinsic_2")?,
@@ -370,6 +406,25 @@ impl Consts {
                 counter_frame_switches: get("counter.frame_switches")? as u64,
                 init_cleanup: get("code.init_cleanup")? as u64,
             },
+            calls: Calls {
+                function_type: get("type.function")? as u64,
+                func_code: off("func.func_code")?,
+                func_version: off("func.func_version")?,
+                func_globals: off("func.func_globals")?,
+                func_builtins: off("func.func_builtins")?,
+                code_argcount: off("code.co_argcount")?,
+                code_framesize: off("code.co_framesize")?,
+                code_nlocalsplus: off("code.co_nlocalsplus")?,
+                tstate_datastack_chunk: off("tstate.datastack_chunk")?,
+                tstate_datastack_top: off("tstate.datastack_top")?,
+                tstate_datastack_limit: off("tstate.datastack_limit")?,
+                chunk_data: off("chunk.data")?,
+                frame_funcobj: off("frame.f_funcobj")?,
+                frame_locals: off("frame.f_locals")?,
+                frame_obj: off("frame.frame_obj")?,
+                owned_by_thread: byte("frame_owned_by_thread")?,
+                fn_pop_frame: get("fn._PyThreadState_PopFrame")? as u64,
+            },
         };
         // The frame switch reads these fields with these widths.
         for (name, size) in [
@@ -394,6 +449,10 @@ impl Consts {
             ("sizeof.methoddef.ml_flags", 4),
             ("sizeof.tstate.c_recursion_remaining", 4),
             ("sizeof.frame.return_offset", 2),
+            ("sizeof.func.func_version", 4),
+            ("sizeof.code.co_argcount", 4),
+            ("sizeof.code.co_framesize", 4),
+            ("sizeof.code.co_nlocalsplus", 4),
         ] {
             if get(name)? != size {
                 return Err(format!("{name} is not {size}"));
@@ -432,6 +491,9 @@ impl Consts {
             result_interpret: 5,
             result_error: 1,
             max_binary_op: 25,
+            nb_add: [0, 13],
+            nb_subtract: [10, 23],
+            nb_multiply: [5, 18],
             max_compare_op: 5,
             max_intrinsic_1: 11,
             max_intrinsic_2: 5,
@@ -534,6 +596,25 @@ impl Consts {
                 counter_frame_entries_jit: 0x3020,
                 counter_frame_switches: 0x3028,
                 init_cleanup: 0x5000,
+            },
+            calls: Calls {
+                function_type: 0x1060,
+                func_code: 48,
+                func_version: 144,
+                func_globals: 16,
+                func_builtins: 24,
+                code_argcount: 52,
+                code_framesize: 76,
+                code_nlocalsplus: 72,
+                tstate_datastack_chunk: 200,
+                tstate_datastack_top: 208,
+                tstate_datastack_limit: 216,
+                chunk_data: 24,
+                frame_funcobj: 16,
+                frame_locals: 40,
+                frame_obj: 48,
+                owned_by_thread: 0,
+                fn_pop_frame: 0x2080,
             },
         }
     }

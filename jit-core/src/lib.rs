@@ -94,9 +94,13 @@ static ALLOCATOR: alloc::Allocator = alloc::Allocator;
 fn build_runtime(consts: Consts) -> Option<Runtime> {
     let mut asm = x64::Asm::new(&consts);
     asm.trampoline_enter();
+    let leave_label = asm.new_label();
+    let return_dealloc_code = asm.offset();
+    asm.return_dealloc_code_stub(leave_label);
     let stub = asm.offset();
     asm.call_rax();
     let leave = asm.offset();
+    asm.bind(leave_label);
     // SAFETY: `helpers` is the address of `_PyBJIT_Helpers[256]`.
     let return_value = unsafe { *((consts.helpers as *const u64).add(usize::from(op::RETURN_VALUE))) };
     asm.leave(return_value);
@@ -111,7 +115,11 @@ fn build_runtime(consts: Consts) -> Option<Runtime> {
     Some(Runtime {
         consts,
         enter: base,
-        stubs: Stubs { call_then_leave: (base + stub) as u64, leave: (base + leave) as u64 },
+        stubs: Stubs {
+            call_then_leave: (base + stub) as u64,
+            leave: (base + leave) as u64,
+            return_dealloc_code: (base + return_dealloc_code) as u64,
+        },
         _trampoline: block,
     })
 }

@@ -16,6 +16,9 @@ use dynasmrt::{dynasm, DynamicLabel, DynasmApi, DynasmLabelApi, VecAssembler};
 use crate::consts::Consts;
 use crate::generated::opcodes::Cache;
 
+pub mod calls;
+pub mod numbers;
+
 /// The float operations with a native fast path.
 #[derive(Clone, Copy)]
 pub enum FloatOp {
@@ -70,7 +73,12 @@ pub struct Handback {
 /// x64 register numbers, for `load_of_type()`.
 const RAX: u8 = 0;
 const RCX: u8 = 1;
+const RBX: u8 = 3;
+const RDI: u8 = 7;
+const R8: u8 = 8;
 const R9: u8 = 9;
+const R10: u8 = 10;
+const R11: u8 = 11;
 
 pub struct Asm {
     pub ops: VecAssembler<X64Relocation>,
@@ -583,14 +591,34 @@ impl Asm {
             );
             return;
         }
+        self.incref_inline(RAX, RCX);
+    }
+
+    /// Py_INCREF(reg) inline (release builds), with `scratch`.
+    #[allow(clippy::useless_conversion)] // in dynasm's expansion of Rq()
+    fn incref_inline(&mut self, reg: u8, scratch: u8) {
         let off = self.c.ob_refcnt;
         // Immortal objects keep 0xFFFFFFFF in the low half: +1 wraps to 0.
         asm!(self.ops
-            ; mov ecx, DWORD [rax + off]
-            ; add ecx, 1
+            ; mov Rd(scratch), DWORD [Rq(reg) + off]
+            ; add Rd(scratch), 1
             ; je >done
-            ; mov DWORD [rax + off], ecx
+            ; mov DWORD [Rq(reg) + off], Rd(scratch)
             ; done:
+        );
+    }
+
+    /// Py_DECREF(reg) inline (release builds) up to the deallocation:
+    /// jumps to `kept` unless the count reached 0 (immortal objects are
+    /// kept).
+    #[allow(clippy::useless_conversion)] // in dynasm's expansion of Rq()
+    fn release_or_jump(&mut self, reg: u8, kept: DynamicLabel) {
+        let rc = self.c.ob_refcnt;
+        asm!(self.ops
+            ; cmp DWORD [Rq(reg) + rc], 0
+            ; jl =>kept
+            ; sub QWORD [Rq(reg) + rc], 1
+            ; jnz =>kept
         );
     }
 
@@ -622,13 +650,7 @@ impl Asm {
         let ip = self.c.frame_instr_ptr;
         let f = if self.c.ref_debug { self.c.fn_decref } else { self.c.fn_dealloc };
         if !self.c.ref_debug {
-            let off = self.c.ob_refcnt;
-            asm!(self.ops
-                ; cmp DWORD [rax + off], 0
-                ; jl =>kept
-                ; sub QWORD [rax + off], 1
-                ; jnz =>kept
-            );
+            self.release_or_jump(RAX, kept);
         }
         asm!(self.ops
             ; mov rcx, QWORD this_instr as i64
@@ -689,7 +711,7 @@ impl Asm {
     pub fn float_binop(&mut self, op: FloatOp, depth: u32, nlocals: u32, this_instr: u64, next_instr: u64, slow: DynamicLabel, exit: DynamicLabel) {
         let n = self.c.native.clone();
         let (d_left, d_right) = (self.sp_disp(depth - 2, nlocals), self.sp_disp(depth - 1, nlocals));
-        let (rc, fval, ip) = (self.c.ob_refcnt, n.float_ob_fval, self.c.frame_instr_ptr);
+        let (rc, fval) = (self.c.ob_refcnt, n.float_ob_fval);
         self.load_two_of_type(d_left, d_right, n.float_type, slow);
         asm!(self.ops ; movsd xmm0, [rax + fval]);
         match op {
@@ -697,7 +719,6 @@ impl Asm {
             FloatOp::Subtract => asm!(self.ops ; subsd xmm0, [rcx + fval]),
             FloatOp::Multiply => asm!(self.ops ; mulsd xmm0, [rcx + fval]),
         }
-        let error = self.c.result_error;
         let done = self.new_label();
         asm!(self.ops
             ; cmp QWORD [rax + rc], 1
@@ -719,19 +740,9 @@ impl Asm {
             ; mov [r13 + d_left], rcx
             ; jmp =>done
             ; alloc:
-            ; mov rdx, QWORD this_instr as i64
-            ; mov [r13 + ip], rdx
-            ; mov rax, QWORD n.fn_float_from_double as i64
-            ; call rax
-            ; test rax, rax
-            ; jnz >allocated
         );
-        // Failed: the operands stay on the stack for the error path.
-        self.exit_with(next_instr, d_right + 8, error, exit);
-        asm!(self.ops
-            ; allocated:
-            ; mov rcx, [r13 + d_left]
-        );
+        self.new_float_or_error(this_instr, next_instr, d_right, exit);
+        asm!(self.ops ; mov rcx, [r13 + d_left]);
         self.decref_no_dealloc(RCX);
         asm!(self.ops ; mov rcx, [r13 + d_right]);
         self.decref_no_dealloc(RCX);
@@ -739,6 +750,43 @@ impl Asm {
             ; mov [r13 + d_left], rax
             ; =>done
         );
+    }
+
+    /// Register `out` = the value of the exact int in `obj` if it is
+    /// compact (one digit), else jump to `slow`; clobbers `tag`.
+    #[allow(clippy::useless_conversion)] // in dynasm's expansion of Rq()
+    fn compact_int_value(&mut self, obj: u8, tag: u8, out: u8, slow: DynamicLabel) {
+        let n = self.c.native.clone();
+        let compact = 2i32 << n.long_non_size_bits;
+        let sign = i32::from(n.long_sign_mask);
+        asm!(self.ops
+            ; mov Rq(tag), [Rq(obj) + n.long_tag]
+            ; cmp Rq(tag), compact
+            ; jae =>slow
+            // _PyLong_CompactValue(): (1 - (tag & sign mask)) * digit.
+            ; mov Rd(out), DWORD [Rq(obj) + n.long_digit]
+            ; and Rd(tag), sign
+            ; neg Rq(tag)
+            ; add Rq(tag), 1
+            ; imul Rq(out), Rq(tag)
+        );
+    }
+
+    /// rax = PyFloat_FromDouble(xmm0).  If that fails, leave for the eval
+    /// loop's error handling with the two operands (the top one at
+    /// `d_right`) still on the stack.
+    fn new_float_or_error(&mut self, this_instr: u64, next_instr: u64, d_right: i32, exit: DynamicLabel) {
+        let (ip, from_double, error) = (self.c.frame_instr_ptr, self.c.native.fn_float_from_double, self.c.result_error);
+        asm!(self.ops
+            ; mov rdx, QWORD this_instr as i64
+            ; mov [r13 + ip], rdx
+            ; mov rax, QWORD from_double as i64
+            ; call rax
+            ; test rax, rax
+            ; jnz >allocated
+        );
+        self.exit_with(next_instr, d_right + 8, error, exit);
+        asm!(self.ops ; allocated:);
     }
 
     /// _Py_DECREF_NO_DEALLOC(reg): the object has other references.
@@ -955,29 +1003,10 @@ impl Asm {
             );
             return;
         }
-        let compact = 2i32 << n.long_non_size_bits;
-        let sign = i32::from(n.long_sign_mask);
         self.load_two_of_type(d_left, d_right, n.int_type, slow);
-        asm!(self.ops
-            ; mov r8, [rax + n.long_tag]
-            ; cmp r8, compact
-            ; jae =>slow
-            ; mov r9, [rcx + n.long_tag]
-            ; cmp r9, compact
-            ; jae =>slow
-            // _PyLong_CompactValue(): (1 - (tag & sign mask)) * digit.
-            ; mov r10d, DWORD [rax + n.long_digit]
-            ; and r8d, sign
-            ; neg r8
-            ; add r8, 1
-            ; imul r10, r8
-            ; mov r11d, DWORD [rcx + n.long_digit]
-            ; and r9d, sign
-            ; neg r9
-            ; add r9, 1
-            ; imul r11, r9
-            ; cmp r10, r11
-        );
+        self.compact_int_value(RAX, R8, R10, slow);
+        self.compact_int_value(RCX, R9, R11, slow);
+        asm!(self.ops ; cmp r10, r11);
         // Ints are never unordered: the mask's bit 0 does not matter.
         match mask & 14 {
             2 => asm!(self.ops ; setl bl),

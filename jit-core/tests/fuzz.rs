@@ -164,10 +164,7 @@ fn compile_case(c: &Case) -> Result<Compiled, Refusal> {
         instr_ok_addr: 0x20_0000,
         live: false,
     };
-    let stubs = Stubs {
-        call_then_leave: 0x30_0000,
-        leave: 0x30_0010,
-    };
+    let stubs = Stubs::fake();
     let result = compiler::compile(&input, &Consts::fake(), stubs);
     if let Ok(compiled) = &result {
         check_compiled(c, compiled);

@@ -1,0 +1,304 @@
+//! Native Python-to-Python calls and returns: CALL_PY_EXACT_ARGS pushes
+//! the callee's frame and switches to its machine code, RETURN_VALUE and
+//! RETURN_CONST pop the frame and switch to the caller's, each as the
+//! interpreter's instruction does it (`_INIT_CALL_PY_EXACT_ARGS`,
+//! `_PUSH_FRAME`, `_POP_FRAME` in bytecodes.c), without a helper call.
+//! Release builds only, like every specialized fast path.
+
+use dynasmrt::{dynasm, DynamicLabel, DynasmApi, DynasmLabelApi};
+
+use super::{Asm, RAX, RBX, RDI};
+use crate::generated::opcodes::Cache;
+
+macro_rules! asm {
+    ($ops:expr; $($t:tt)*) => {
+        dynasm!($ops ; .arch x64 ; $($t)*)
+    };
+}
+
+/// Where a returned value comes from.
+#[derive(Clone, Copy)]
+pub enum RetVal {
+    /// RETURN_VALUE: the top of the stack, slot `depth - 1`.
+    Stack,
+    /// RETURN_CONST: a constant of the code object; `incref` unless it is
+    /// immortal.
+    Const { obj: u64, incref: bool },
+}
+
+impl Asm {
+    /// CALL_PY_EXACT_ARGS with `oparg` arguments, the callable at stack
+    /// slot `depth - 2 - oparg`, as the interpreter runs it.  Guards (else
+    /// jump to `slow`, nothing done), after the caller's live-opcode guard
+    /// which leaves `this_instr` in rcx: no PEP 523 evaluator, an exact
+    /// function whose version is the live cache's, `co_argcount` equal to
+    /// the arguments given (with self), room for the frame in the thread's
+    /// chunk, `py_recursion_remaining` above 1.  Then the callee's frame is
+    /// pushed and initialized (`_PyFrame_PushUnchecked()`), takes the
+    /// callable, self and the arguments from the stack, this frame records
+    /// where to return, and machine code switches to the callee with this
+    /// site's own lookup (or leaves through `exit` with "resume frame").
+    #[allow(clippy::too_many_arguments)]
+    pub fn call_py_exact_args(&mut self, depth: u32, nlocals: u32, oparg: u32, this_instr: u64, return_offset: u16, version: Cache, slow: DynamicLabel, exit: DynamicLabel) {
+        let k = self.c.calls.clone();
+        let n = self.c.native.clone();
+        let s = self.c.switch.clone();
+        let (ty, ip, lp) = (self.c.ob_type, self.c.frame_instr_ptr, self.c.frame_localsplus);
+        let base = depth - 2 - oparg;
+        let (d_callable, d_self) = (self.sp_disp(base, nlocals), self.sp_disp(base + 1, nlocals));
+        let at = 2 * version.unit as i32;
+        asm!(self.ops
+            // _CHECK_PEP_523
+            ; mov rax, [r12 + n.tstate_interp]
+            ; cmp QWORD [rax + n.interp_eval_frame], 0
+            ; jne =>slow
+            // _CHECK_FUNCTION_EXACT_ARGS: rsi = func, rdi = its code.
+            ; mov rsi, [r13 + d_callable]
+            ; mov rax, QWORD k.function_type as i64
+            ; cmp [rsi + ty], rax
+            ; jne =>slow
+            ; mov eax, DWORD [rcx + at]
+            ; cmp [rsi + k.func_version], eax
+            ; jne =>slow
+            ; mov rdi, [rsi + k.func_code]
+            ; mov rdx, [r13 + d_self]
+            ; xor eax, eax
+            ; test rdx, rdx
+            ; setnz al
+            ; add eax, oparg as i32
+            ; cmp [rdi + k.code_argcount], eax
+            ; jne =>slow
+            // _CHECK_STACK_SPACE: top != NULL, framesize < limit - top.
+            ; mov r8, [r12 + k.tstate_datastack_top]
+            ; test r8, r8
+            ; jz =>slow
+            ; mov rax, [r12 + k.tstate_datastack_limit]
+            ; sub rax, r8
+            ; sar rax, 3
+            ; movsxd r9, DWORD [rdi + k.code_framesize]
+            ; cmp r9, rax
+            ; jge =>slow
+            // _CHECK_RECURSION_REMAINING
+            ; cmp DWORD [r12 + s.tstate_py_recursion_remaining], 1
+            ; jle =>slow
+            // _PyFrame_PushUnchecked(): the new frame is r8.
+            ; lea rax, [r8 + r9 * 8]
+            ; mov [r12 + k.tstate_datastack_top], rax
+            // _PyFrame_Initialize(): the frame takes the callable's
+            // reference, and a new one to the code.
+            ; mov [r8 + k.frame_funcobj], rsi
+        );
+        self.incref_inline(RDI, RAX);
+        asm!(self.ops
+            ; mov [r8 + s.frame_executable], rdi
+            ; mov rax, [rsi + k.func_builtins]
+            ; mov [r8 + n.frame_builtins], rax
+            ; mov rax, [rsi + k.func_globals]
+            ; mov [r8 + n.frame_globals], rax
+            ; mov QWORD [r8 + k.frame_locals], 0
+            ; mov eax, DWORD [rdi + k.code_nlocalsplus]
+            ; mov [r8 + s.frame_stacktop], eax
+            ; mov QWORD [r8 + k.frame_obj], 0
+            ; lea r9, [rdi + s.code_units]
+            ; mov [r8 + ip], r9
+            ; mov WORD [r8 + n.frame_return_offset], 0
+            ; mov BYTE [r8 + s.frame_owner], k.owned_by_thread as i8
+            // _INIT_CALL_PY_EXACT_ARGS: self (if any), then the arguments.
+            ; test rdx, rdx
+            ; jz >no_self
+            ; mov [r8 + lp], rdx
+        );
+        self.move_args(depth, nlocals, oparg, 1);
+        asm!(self.ops
+            ; jmp >moved
+            ; no_self:
+        );
+        self.move_args(depth, nlocals, oparg, 0);
+        asm!(self.ops
+            ; moved:
+            // The other locals start out NULL: from co_argcount on.
+            ; movsxd r10, DWORD [rdi + k.code_argcount]
+            ; movsxd rax, eax
+            ; cmp r10, rax
+            ; jge >nulled
+            ; null_next:
+            ; mov QWORD [r8 + r10 * 8 + lp], 0
+            ; add r10, 1
+            ; cmp r10, rax
+            ; jl <null_next
+            ; nulled:
+            // _SAVE_RETURN_OFFSET, and this frame as the eval loop leaves
+            // it: at the CALL, with the call's operands gone.
+            ; mov WORD [r13 + n.frame_return_offset], return_offset as i16
+            ; mov rax, QWORD this_instr as i64
+            ; mov [r13 + ip], rax
+            ; mov DWORD [r13 + s.frame_stacktop], (nlocals + base) as i32
+            // _PUSH_FRAME
+            ; mov [r8 + n.frame_previous], r13
+            ; mov [r12 + s.tstate_current_frame], r8
+            ; sub DWORD [r12 + s.tstate_py_recursion_remaining], 1
+            ; mov rax, r9
+            ; mov edx, n.result_resume_frame
+        );
+        self.switch_here(false, exit);
+    }
+
+    /// The new frame's (r8) locals from `first` on = the `oparg` arguments
+    /// on top of this frame's stack.  Clobbers r11.
+    fn move_args(&mut self, depth: u32, nlocals: u32, oparg: u32, first: u32) {
+        let lp = self.c.frame_localsplus;
+        for i in 0..oparg {
+            let from = self.sp_disp(depth - oparg + i, nlocals);
+            let to = lp + 8 * (first + i) as i32;
+            asm!(self.ops
+                ; mov r11, [r13 + from]
+                ; mov [r8 + to], r11
+            );
+        }
+    }
+
+    /// RETURN_VALUE (the value on top of a stack of `depth` 1) or
+    /// RETURN_CONST (`depth` 0), as `_POP_FRAME` does.  Guards (else jump
+    /// to `slow`, nothing done): the frame belongs to the thread (not a
+    /// generator), has no frame object (which would take over the locals)
+    /// and no `f_locals`.  Then rbx = the value, and on to `shared`, the
+    /// code object's one `return_shared()`.
+    pub fn return_site(&mut self, value: RetVal, depth: u32, nlocals: u32, this_instr: u64, slow: DynamicLabel, shared: DynamicLabel) {
+        let k = self.c.calls.clone();
+        let (ip, owner) = (self.c.frame_instr_ptr, self.c.switch.frame_owner);
+        asm!(self.ops
+            ; cmp BYTE [r13 + owner], k.owned_by_thread as i8
+            ; jne =>slow
+            ; cmp QWORD [r13 + k.frame_obj], 0
+            ; jne =>slow
+            ; cmp QWORD [r13 + k.frame_locals], 0
+            ; jne =>slow
+            ; mov rax, QWORD this_instr as i64
+            ; mov [r13 + ip], rax
+        );
+        match value {
+            RetVal::Stack => {
+                let d_top = self.sp_disp(depth - 1, nlocals);
+                asm!(self.ops ; mov rbx, [r13 + d_top]);
+            }
+            RetVal::Const { obj, incref } => {
+                asm!(self.ops ; mov rbx, QWORD obj as i64);
+                if incref {
+                    self.incref_inline(RBX, RAX);
+                }
+            }
+        }
+        asm!(self.ops ; jmp =>shared);
+    }
+
+    /// The rest of every native return of a code object with `nlocals`
+    /// locals, the value in rbx: the frame is unlinked, its locals and
+    /// function released, and its code: if that frees the code, which may
+    /// be this machine code, the rest runs in the trampoline's stub
+    /// (`dealloc_code`).  Otherwise the frame is popped and the value
+    /// pushed onto the caller's stack here, and machine code switches to
+    /// the caller with this code object's own lookup (or leaves through
+    /// `exit`).
+    pub fn return_shared(&mut self, nlocals: u32, dealloc_code: u64, exit: DynamicLabel) {
+        let n = self.c.native.clone();
+        let s = self.c.switch.clone();
+        let lp = self.c.frame_localsplus;
+        let dealloc = self.c.fn_dealloc;
+        let funcobj = self.c.calls.frame_funcobj;
+        let (kept, alive) = (self.new_label(), self.new_label());
+        asm!(self.ops
+            // _Py_LeaveRecursiveCallPy(), then unlink the frame before
+            // clearing it (GH-99729).
+            ; add DWORD [r12 + s.tstate_py_recursion_remaining], 1
+            ; mov rax, [r13 + n.frame_previous]
+            ; mov [r12 + s.tstate_current_frame], rax
+            // clear_thread_frame() and _PyFrame_ClearExceptCode(): the
+            // locals, then the function.
+            ; sub DWORD [r12 + n.tstate_c_recursion_remaining], 1
+        );
+        // Py_XDECREF(localsplus[i]) for i < nlocals (r14, callee-saved),
+        // then Py_DECREF(f_funcobj) (never NULL) as the last round.
+        asm!(self.ops
+            ; xor r14d, r14d
+            ; next_local:
+            ; lea rdi, [r13 + r14 * 8 + lp]
+            ; cmp r14, nlocals as i32
+            ; jb >load
+            ; lea rdi, [r13 + funcobj]
+            ; load:
+            ; mov rdi, [rdi]
+            ; test rdi, rdi
+            ; jz =>kept
+        );
+        self.release_or_jump(RDI, kept);
+        asm!(self.ops
+            ; mov rax, QWORD dealloc as i64
+            ; call rax
+            ; =>kept
+            ; add r14, 1
+            ; cmp r14, nlocals as i32
+            ; jbe <next_local
+            // Py_DECREF(f_executable): a deallocation may free this code.
+            ; mov rdi, [r13 + s.frame_executable]
+        );
+        self.release_or_jump(RDI, alive);
+        asm!(self.ops
+            ; mov rax, QWORD dealloc_code as i64
+            ; jmp rax
+            ; =>alive
+        );
+        self.return_tail();
+        self.switch_here(false, exit);
+    }
+
+    /// The end of a return, from `c_recursion_remaining++` on: pop the
+    /// frame r13 (`_PyThreadState_PopFrame()`), push rbx onto the stack of
+    /// the caller, which is already the thread's current frame, and leave
+    /// rax:rdx = (the caller's next instruction, "resume frame") and r8 =
+    /// the caller for the switch.
+    pub fn return_tail(&mut self) {
+        let k = self.c.calls.clone();
+        let n = self.c.native.clone();
+        let s = self.c.switch.clone();
+        let (ip, lp) = (self.c.frame_instr_ptr, self.c.frame_localsplus);
+        asm!(self.ops
+            ; add DWORD [r12 + n.tstate_c_recursion_remaining], 1
+            // A frame that starts a chunk frees the chunk: in C.
+            ; mov rax, [r12 + k.tstate_datastack_chunk]
+            ; lea rax, [rax + k.chunk_data]
+            ; cmp rax, r13
+            ; je >chunk
+            ; mov [r12 + k.tstate_datastack_top], r13
+            ; jmp >popped
+            ; chunk:
+            ; mov rdi, r12
+            ; mov rsi, r13
+            ; mov rax, QWORD k.fn_pop_frame as i64
+            ; call rax
+            ; popped:
+            // _PyFrame_StackPush(caller, value), LOAD_IP(return_offset).
+            ; mov r8, [r12 + s.tstate_current_frame]
+            ; movsxd rdx, DWORD [r8 + s.frame_stacktop]
+            ; mov [r8 + rdx * 8 + lp], rbx
+            ; add DWORD [r8 + s.frame_stacktop], 1
+            ; movzx eax, WORD [r8 + n.frame_return_offset]
+            ; add rax, rax
+            ; add rax, [r8 + ip]
+            ; mov edx, n.result_resume_frame
+        );
+    }
+
+    /// The trampoline's stub for a return whose code was freed by its
+    /// last reference: the code is in rdi, the frame in r13, the value in
+    /// rbx.  Deallocates the code, ends the return (`return_tail`) and
+    /// jumps to `leave`.
+    pub fn return_dealloc_code_stub(&mut self, leave: DynamicLabel) {
+        let dealloc = self.c.fn_dealloc;
+        asm!(self.ops
+            ; mov rax, QWORD dealloc as i64
+            ; call rax
+        );
+        self.return_tail();
+        asm!(self.ops ; jmp =>leave);
+    }
+}
