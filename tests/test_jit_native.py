@@ -700,6 +700,66 @@ class NativeFastPathTest(unittest.TestCase):
             print("ok")
         ''')
 
+    def test_call_method_descriptor_and_keywords(self):
+        # Method descriptors (METH_O, METH_NOARGS, METH_FASTCALL, with and
+        # without keywords; bound as methods or called on the type) and
+        # METH_FASTCALL|METH_KEYWORDS builtins are called directly: results,
+        # reference counts, errors, and a self of another type.
+        self.check('''
+            def o(s, parts):
+                return s.join(parts), str.join(s, parts)
+            def noargs(s):
+                return s.upper(), str.upper(s)
+            def fast(d, k):
+                return d.get(k), d.get(k, "dflt"), dict.get(d, k)
+            def fast_kw(lst):
+                lst.sort()
+                return max(lst), sorted(lst)
+            ops = {o: "CALL_METHOD_DESCRIPTOR_O", noargs: "CALL_METHOD_DESCRIPTOR_NOARGS",
+                   fast: "CALL_METHOD_DESCRIPTOR_FAST"}
+            specialize_and_compile(o, ops[o], ",", ["a", "b"])
+            specialize_and_compile(noargs, ops[noargs], "ab")
+            specialize_and_compile(fast, ops[fast], {1: 2}, 1)
+            specialize_and_compile(fast_kw, "CALL_METHOD_DESCRIPTOR_FAST_WITH_KEYWORDS", [3, 1])
+            kw_ops = {i.opname for i in dis.get_instructions(fast_kw, adaptive=True)}
+            assert "CALL_BUILTIN_FAST_WITH_KEYWORDS" in kw_ops, kw_ops
+            names = list(ops.values()) + ["CALL_METHOD_DESCRIPTOR_FAST_WITH_KEYWORDS",
+                                          "CALL_BUILTIN_FAST_WITH_KEYWORDS"]
+            before = [slow(n) for n in names]
+            key, val = "k" * 20, 10**30
+            d = {key: val}
+            nk, nv = sys.getrefcount(key), sys.getrefcount(val)
+            assert o("-", ["x", "y", "z"]) == ("x-y-z", "x-y-z")
+            assert noargs("abc") == ("ABC", "ABC")
+            assert fast(d, key) == (val, val, val)
+            assert fast(d, "missing") == (None, "dflt", None)
+            big = [5, 2, 9, 1]
+            assert fast_kw(big) == (9, [1, 2, 5, 9]) and big == [1, 2, 5, 9]
+            assert (sys.getrefcount(key), sys.getrefcount(val)) == (nk, nv)
+            assert [slow(n) for n in names] == before, [slow(n) - b for n, b in zip(names, before)]
+            # Errors raised by the C function, with this frame in the
+            # traceback.
+            try:
+                o(",", ["a", 1])
+            except TypeError as e:
+                assert e.__traceback__.tb_next.tb_frame.f_code is o.__code__
+            else:
+                raise AssertionError("no TypeError")
+            try:
+                fast_kw([1, "a"])
+            except TypeError:
+                pass
+            else:
+                raise AssertionError("no TypeError")
+            assert [slow(n) for n in names] == before
+            # A self of another type (a str subclass) fails the guard.
+            class S(str):
+                pass
+            assert noargs(S("q")) == ("Q", "Q")
+            assert slow("CALL_METHOD_DESCRIPTOR_NOARGS") > before[1]
+            print("ok")
+        ''')
+
     def test_generators(self):
         # SEND_GEN (yield from), FOR_ITER_GEN (for over a generator) and
         # YIELD_VALUE switch frames natively: values, the exception state a

@@ -10,7 +10,7 @@ use crate::codemem::{CodeBlock, MemError};
 use crate::consts::Consts;
 use crate::generated::opcodes as op;
 use crate::x64::calls::RetVal;
-use crate::x64::{Asm, AttrKind, BoolKind, FloatOp, Handback, IterKind};
+use crate::x64::{Asm, AttrKind, BoolKind, CCall, FloatOp, Handback, IterKind};
 use crate::Refusal;
 
 /// What the compiler needs to know about one code object.
@@ -423,11 +423,10 @@ impl Gen<'_> {
                 let check = self.after_dealloc(&ins, depth - 1);
                 self.asm.decref(false, false, this, Some(check));
             }
-            op::CALL_BUILTIN_O | op::CALL_BUILTIN_FAST
-                if !self.c().ref_debug && (ins.opcode == op::CALL_BUILTIN_FAST || ins.oparg <= 1) =>
-            {
+            _ if !self.c().ref_debug && CCall::of(ins.opcode).is_some_and(|c| c.takes(ins.oparg)) => {
+                let kind = CCall::of(ins.opcode).ok_or(Refusal::BadBytecode)?;
                 let slow = self.guard_live_opcode(k, depth);
-                self.asm.call_builtin(ins.opcode == op::CALL_BUILTIN_FAST, depth, nl, ins.oparg, this, slow);
+                self.asm.call_c(kind, depth, nl, ins.oparg, this, slow);
                 // Release the arguments (self_or_null first, maybe NULL),
                 // then the callable; each may run any code, and so may the
                 // call: check instrumentation once it is all done.

@@ -57,6 +57,48 @@ pub enum IterKind {
     Range,
 }
 
+/// The C calls with a native path: builtin functions and method
+/// descriptors, by their method's flags.
+#[derive(Clone, Copy, PartialEq)]
+pub enum CCall {
+    BuiltinO,
+    BuiltinFast,
+    BuiltinFastKw,
+    DescrO,
+    DescrNoargs,
+    DescrFast,
+    DescrFastKw,
+}
+
+impl CCall {
+    /// The native path of a CALL-family opcode, if it has one.
+    pub fn of(opcode: u8) -> Option<CCall> {
+        use crate::generated::opcodes as op;
+        Some(match opcode {
+            op::CALL_BUILTIN_O => CCall::BuiltinO,
+            op::CALL_BUILTIN_FAST => CCall::BuiltinFast,
+            op::CALL_BUILTIN_FAST_WITH_KEYWORDS => CCall::BuiltinFastKw,
+            op::CALL_METHOD_DESCRIPTOR_O => CCall::DescrO,
+            op::CALL_METHOD_DESCRIPTOR_NOARGS => CCall::DescrNoargs,
+            op::CALL_METHOD_DESCRIPTOR_FAST => CCall::DescrFast,
+            op::CALL_METHOD_DESCRIPTOR_FAST_WITH_KEYWORDS => CCall::DescrFastKw,
+            _ => return None,
+        })
+    }
+
+    /// Can the native path take a call with `oparg` arguments (not
+    /// counting self_or_null)?  METH_O takes one argument and METH_NOARGS
+    /// none, a descriptor's self included.
+    pub fn takes(self, oparg: u32) -> bool {
+        match self {
+            CCall::BuiltinO => oparg <= 1,
+            CCall::DescrO => oparg == 1 || oparg == 2,
+            CCall::DescrNoargs => oparg <= 1,
+            _ => true,
+        }
+    }
+}
+
 /// Where to hand the frame back if instrumentation changed during a
 /// deallocation: the `instr_ok` byte to test, the counter, and the
 /// interpreter's next_instr and stack depth.
@@ -1382,69 +1424,131 @@ impl Asm {
         asm!(self.ops ; mov [r13 + d_next], rax);
     }
 
-    /// The call of CALL_BUILTIN_O (`fast` false; `oparg` is 0 or 1) or
-    /// CALL_BUILTIN_FAST with the callable at stack slot `depth - 2 -
-    /// oparg`, self_or_null above it and the arguments above that.
-    /// Guards (else jump to `slow`, nothing done): an exact builtin
-    /// function with the right flags, for METH_O exactly one argument and
-    /// C recursion left.  Calls its C function directly, counting the C
-    /// recursion for METH_O; leaves the result (or NULL) in rbx and the
-    /// arguments and callable on the stack for the caller to release.
-    pub fn call_builtin(&mut self, fast: bool, depth: u32, nlocals: u32, oparg: u32, this_instr: u64, slow: DynamicLabel) {
+    /// The C call of CALL_BUILTIN_O / _FAST / _FAST_WITH_KEYWORDS or
+    /// CALL_METHOD_DESCRIPTOR_O / _NOARGS / _FAST / _FAST_WITH_KEYWORDS
+    /// (`kind`) with the callable at stack slot `depth - 2 - oparg`,
+    /// self_or_null above it and the arguments above that.  Guards (else
+    /// jump to `slow`, nothing done), as the instruction's: an exact
+    /// builtin function or method descriptor whose method has exactly the
+    /// kind's flags; the number of arguments the kind takes (counting
+    /// self_or_null); for a descriptor, `self` (the first of them) of
+    /// exactly the descriptor's type; for METH_O and METH_NOARGS, C
+    /// recursion left.  Calls the C function directly (METH_O and
+    /// METH_NOARGS count the C recursion); leaves the result (or NULL) in
+    /// rbx and the arguments and callable on the stack for the caller to
+    /// release.  The compiler only asks for an `oparg` the kind can take
+    /// (`CCall::takes`).
+    pub fn call_c(&mut self, kind: CCall, depth: u32, nlocals: u32, oparg: u32, this_instr: u64, slow: DynamicLabel) {
         let n = self.c.native.clone();
         let ip = self.c.frame_instr_ptr;
         let d_callable = self.sp_disp(depth - 2 - oparg, nlocals);
         let d_self = d_callable + 8;
         let d_args = d_callable + 16;
-        let flags = if fast { n.meth_fastcall } else { n.meth_o };
-        self.load_of_type(RCX, d_callable, n.cfunction_type, slow);
+        let (ty, def, flags) = match kind {
+            CCall::BuiltinO => (n.cfunction_type, n.cfunction_ml, n.meth_o),
+            CCall::BuiltinFast => (n.cfunction_type, n.cfunction_ml, n.meth_fastcall),
+            CCall::BuiltinFastKw => (n.cfunction_type, n.cfunction_ml, n.meth_fastcall | n.meth_keywords),
+            CCall::DescrO => (n.method_descriptor_type, n.methoddescr_method, n.meth_o),
+            CCall::DescrNoargs => (n.method_descriptor_type, n.methoddescr_method, n.meth_noargs),
+            CCall::DescrFast => (n.method_descriptor_type, n.methoddescr_method, n.meth_fastcall),
+            CCall::DescrFastKw => (n.method_descriptor_type, n.methoddescr_method, n.meth_fastcall | n.meth_keywords),
+        };
+        let descr = ty == n.method_descriptor_type;
+        self.load_of_type(RCX, d_callable, ty, slow);
         asm!(self.ops
-            ; mov rdx, [rcx + n.cfunction_ml]
+            ; mov rdx, [rcx + def]
             ; cmp DWORD [rdx + n.methoddef_flags], flags
             ; jne =>slow
-        );
-        asm!(self.ops
             ; mov rax, [rdx + n.methoddef_meth]
             ; mov r8, QWORD this_instr as i64
             ; mov [r13 + ip], r8
         );
-        if fast {
-            // args = &self_or_null if it is set, and nargs counts it.
-            asm!(self.ops
-                ; cmp QWORD [r13 + d_self], 0
-                ; je >no_self
-                ; lea rsi, [r13 + d_self]
-                ; mov edx, (oparg + 1) as i32
-                ; jmp >have_args
-                ; no_self:
-                ; lea rsi, [r13 + d_args]
-                ; mov edx, oparg as i32
-                ; have_args:
-            );
-        } else {
-            // Exactly one argument: self_or_null when oparg is 0.
-            let (d_arg, self_set) = if oparg == 0 { (d_self, true) } else { (d_args, false) };
-            asm!(self.ops ; cmp QWORD [r13 + d_self], 0);
-            if self_set {
-                asm!(self.ops ; je =>slow);
-            } else {
-                asm!(self.ops ; jne =>slow);
+        match kind {
+            CCall::BuiltinFast | CCall::BuiltinFastKw | CCall::DescrFast | CCall::DescrFastKw => {
+                // args = &self_or_null if it is set, and nargs counts it;
+                // a descriptor's first argument is its self.
+                let skip = u32::from(descr);
+                asm!(self.ops
+                    ; cmp QWORD [r13 + d_self], 0
+                    ; je >no_self
+                    ; lea rsi, [r13 + d_self + 8 * skip as i32]
+                    ; mov edx, (oparg + 1 - skip) as i32
+                    ; jmp >have_args
+                    ; no_self:
+                );
+                if oparg < skip {
+                    asm!(self.ops ; jmp =>slow);
+                }
+                asm!(self.ops
+                    ; lea rsi, [r13 + d_args + 8 * skip as i32]
+                    ; mov edx, oparg.saturating_sub(skip) as i32
+                    ; have_args:
+                );
+                if descr {
+                    asm!(self.ops ; mov rdi, [rsi - 8]);
+                    self.guard_descr_self(slow);
+                } else {
+                    asm!(self.ops ; mov rdi, [rcx + n.cfunction_self]);
+                }
+                if matches!(kind, CCall::BuiltinFastKw | CCall::DescrFastKw) {
+                    asm!(self.ops ; xor ecx, ecx);
+                }
             }
-            asm!(self.ops
-                ; cmp DWORD [r12 + n.tstate_c_recursion_remaining], 0
-                ; jle =>slow
-                ; sub DWORD [r12 + n.tstate_c_recursion_remaining], 1
-                ; mov rsi, [r13 + d_arg]
-            );
+            CCall::BuiltinO | CCall::DescrO | CCall::DescrNoargs => {
+                // A fixed number of arguments (CCall::takes): self_or_null
+                // must be set exactly when oparg is one short of them.
+                let total = match kind {
+                    CCall::BuiltinO => 1,
+                    CCall::DescrO => 2,
+                    _ => 1,
+                };
+                let self_set = oparg + 1 == total;
+                asm!(self.ops ; cmp QWORD [r13 + d_self], 0);
+                if self_set {
+                    asm!(self.ops ; je =>slow);
+                } else {
+                    asm!(self.ops ; jne =>slow);
+                }
+                let first = if self_set { d_self } else { d_args };
+                if descr {
+                    asm!(self.ops ; mov rdi, [r13 + first]);
+                    self.guard_descr_self(slow);
+                    if kind == CCall::DescrO {
+                        asm!(self.ops ; mov rsi, [r13 + first + 8]);
+                    } else {
+                        asm!(self.ops ; xor esi, esi);
+                    }
+                } else {
+                    asm!(self.ops
+                        ; mov rdi, [rcx + n.cfunction_self]
+                        ; mov rsi, [r13 + first]
+                    );
+                }
+                asm!(self.ops
+                    ; cmp DWORD [r12 + n.tstate_c_recursion_remaining], 0
+                    ; jle =>slow
+                    ; sub DWORD [r12 + n.tstate_c_recursion_remaining], 1
+                );
+            }
         }
         asm!(self.ops
-            ; mov rdi, [rcx + n.cfunction_self]
             ; call rax
             ; mov rbx, rax
         );
-        if !fast {
+        if matches!(kind, CCall::BuiltinO | CCall::DescrO | CCall::DescrNoargs) {
             asm!(self.ops ; add DWORD [r12 + n.tstate_c_recursion_remaining], 1);
         }
+    }
+
+    /// Jump to `slow` unless the method descriptor in rcx belongs to the
+    /// exact type of rdi (its self).  Clobbers r8.
+    fn guard_descr_self(&mut self, slow: DynamicLabel) {
+        let (ty, d_type) = (self.c.ob_type, self.c.native.descr_type);
+        asm!(self.ops
+            ; mov r8, [rdi + ty]
+            ; cmp r8, [rcx + d_type]
+            ; jne =>slow
+        );
     }
 
     /// After a call: store the result in rbx at stack slot `disp` (an error
