@@ -80,6 +80,10 @@ struct Gen<'a> {
     generator: bool,
     /// The code object's one `return_shared()`, if it has a native return.
     return_shared: Option<DynamicLabel>,
+    /// Where a helper's result goes when instrumentation changed during
+    /// the call: counted, then to the eval loop as it is (one per code
+    /// object, out of line).
+    instr_changed: Option<DynamicLabel>,
 }
 
 impl Gen<'_> {
@@ -687,8 +691,8 @@ impl Gen<'_> {
         // Any helper can change instrumentation (a decref can run __del__,
         // RESUME instruments the code itself): the analyzer's "escapes"
         // flag is not a safe guide, so check after every call.
-        let counter = self.c().counter_handback_instrumentation;
-        self.asm.exit_if_byte_zero(self.input.instr_ok_addr, counter, self.exit);
+        let changed = *self.instr_changed.get_or_insert_with(|| self.asm.new_label());
+        self.asm.jump_if_byte_zero(self.input.instr_ok_addr, changed);
         if ins.opcode == op::RESUME {
             let fall = self.addr(ins.next);
             self.asm.quicken_resume(this, fall, op::RESUME, op::RESUME_CHECK);
@@ -774,7 +778,7 @@ pub fn compile(input: &Input, consts: &Consts, stubs: Stubs) -> Result<Compiled,
     let exit = asm.new_label();
     let dynamic = asm.new_label();
     let generator = code.instrs.iter().any(|i| i.opcode == op::RETURN_GENERATOR);
-    let mut g = Gen { asm, input, code: &code, labels, exit, dynamic, stubs, slow: Vec::new(), generator, return_shared: None };
+    let mut g = Gen { asm, input, code: &code, labels, exit, dynamic, stubs, slow: Vec::new(), generator, return_shared: None, instr_changed: None };
     let mut offsets = Vec::with_capacity(code.instrs.len());
     for k in 0..code.instrs.len() {
         let l = g.labels[k];
@@ -794,6 +798,11 @@ pub fn compile(input: &Input, consts: &Consts, stubs: Stubs) -> Result<Compiled,
     if let Some(l) = g.return_shared {
         g.asm.bind(l);
         g.asm.return_shared(input.nlocalsplus, stubs.return_dealloc_code, exit);
+    }
+    if let Some(l) = g.instr_changed {
+        g.asm.bind(l);
+        g.asm.count(consts.counter_handback_instrumentation);
+        g.asm.jump(exit);
     }
     // Falling off the last instruction cannot happen: verify() refused it.
     g.asm.bind(exit);

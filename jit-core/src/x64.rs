@@ -448,16 +448,12 @@ impl Asm {
         self.bind(next);
     }
 
-    /// If the byte at `addr` is zero, count and leave (rax:rdx unchanged).
-    pub fn exit_if_byte_zero(&mut self, addr: u64, counter: u64, exit: DynamicLabel) {
+    /// Jump to `l` if the byte at `addr` is zero (rax:rdx unchanged).
+    pub fn jump_if_byte_zero(&mut self, addr: u64, l: DynamicLabel) {
         asm!(self.ops
             ; mov rcx, QWORD addr as i64
             ; cmp BYTE [rcx], 0
-            ; jne >ok
-            ; mov rcx, QWORD counter as i64
-            ; add QWORD [rcx], 1
-            ; jmp =>exit
-            ; ok:
+            ; je =>l
         );
     }
 
