@@ -760,6 +760,94 @@ class NativeFastPathTest(unittest.TestCase):
             print("ok")
         ''')
 
+    def test_len_isinstance_and_appends(self):
+        # len(), isinstance() and list.append() called directly, and the
+        # comprehension's LIST_APPEND inline (growing the list through its
+        # C function): results, reference counts, errors, fallbacks.
+        self.check('''
+            def use(xs):
+                out = []
+                for x in xs:
+                    out.append(len(x))
+                    if isinstance(x, str):
+                        out.append(x)
+                return out
+            def comp(n):
+                return [i * 2 for i in range(n)]
+            def appender(lst, x):
+                lst.append(x)
+                return lst
+            specialize_and_compile(use, "CALL_LEN", ["ab", [1]])
+            names = {i.opname for i in dis.get_instructions(use, adaptive=True)}
+            assert {"CALL_ISINSTANCE", "CALL_LIST_APPEND"} <= names, names
+            assert sys._jit.compile(comp) is None
+            specialize_and_compile(appender, "CALL_LIST_APPEND", [], 1)
+            ops = ["CALL_LEN", "CALL_ISINSTANCE", "CALL_LIST_APPEND", "LIST_APPEND"]
+            before = [slow(n) for n in ops]
+            s = "x" * 30
+            n = sys.getrefcount(s)
+            assert use([s, [1, 2, 3], (), "q"]) == [30, s, 3, 0, 1, "q"]
+            assert sys.getrefcount(s) == n
+            assert comp(1000) == [2 * i for i in range(1000)]
+            big = 10**30
+            n = sys.getrefcount(big)
+            lst = appender([], big)
+            assert lst == [big] and sys.getrefcount(big) == n + 1
+            del lst
+            assert [slow(n) for n in ops] == before, [slow(n) - b for n, b in zip(ops, before)]
+            # Errors from the C functions, with this frame in the traceback.
+            class BadLen:
+                def __len__(self):
+                    return -1
+            class Meta(type):
+                def __instancecheck__(cls, inst):
+                    raise KeyError("no")
+            for arg, exc in [(1, TypeError), (BadLen(), ValueError)]:
+                try:
+                    use([arg])
+                except exc as e:
+                    assert e.__traceback__.tb_next.tb_frame.f_code is use.__code__
+                else:
+                    raise AssertionError(exc)
+            def check(x, cls):
+                return isinstance(x, cls)
+            specialize_and_compile(check, "CALL_ISINSTANCE", 1, int)
+            for cls, exc in [(Meta("M", (), {}), KeyError), (3, TypeError)]:
+                try:
+                    check(1, cls)
+                except exc:
+                    pass
+                else:
+                    raise AssertionError(exc)
+            assert [slow(n) for n in ops] == before
+            # A list subclass, and another callable named len, fall back.
+            class L(list):
+                pass
+            assert appender(L(), 5) == [5] and slow("CALL_LIST_APPEND") > before[2]
+            assert use.__globals__ is globals()
+            len_ = len
+            globals()["len"] = lambda x: 7
+            try:
+                assert use(["ab"]) == [7, "ab"]
+            finally:
+                globals()["len"] = len_
+                del globals()["len"]
+            assert slow("CALL_LEN") > before[0]
+            # The list released by list.append() as a statement dies there:
+            # its items' finalizers run, and the frame goes on.
+            class Fin:
+                died = 0
+                def __del__(self):
+                    Fin.died += 1
+            def temp_append(x):
+                [Fin()].append(x)
+                return Fin.died
+            specialize_and_compile(temp_append, "CALL_LIST_APPEND", 0)
+            d = Fin.died
+            assert temp_append(1) == d + 1
+            print("ok")
+        ''')
+
     def test_generators(self):
         # SEND_GEN (yield from), FOR_ITER_GEN (for over a generator) and
         # YIELD_VALUE switch frames natively: values, the exception state a

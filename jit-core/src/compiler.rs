@@ -10,7 +10,7 @@ use crate::codemem::{CodeBlock, MemError};
 use crate::consts::Consts;
 use crate::generated::opcodes as op;
 use crate::x64::calls::RetVal;
-use crate::x64::{Asm, AttrKind, BoolKind, CCall, FloatOp, Handback, IterKind};
+use crate::x64::{Asm, AttrKind, BoolKind, CCall, FloatOp, Handback, IterKind, RDI};
 use crate::Refusal;
 
 /// What the compiler needs to know about one code object.
@@ -448,6 +448,65 @@ impl Gen<'_> {
                 let check = self.after_dealloc(&ins, base + 1);
                 self.asm.handback_if_instrumented(check);
             }
+            op::LIST_APPEND if !self.c().ref_debug => {
+                // The comprehension's list (an exact list, checked: the
+                // helper handles anything else) takes the item.
+                let slow = self.slow_path(k, depth);
+                let list_type = self.c().native.list_type;
+                let d_item = self.asm.sp_disp(depth - 1, nl);
+                self.asm.load_of_type(RDI, self.asm.sp_disp(depth - 1 - ins.oparg, nl), list_type, slow);
+                self.asm.load_stack_to_rsi(d_item);
+                self.asm.list_append_take_ref(this, self.addr(ins.next), d_item, self.exit);
+            }
+            op::CALL_LIST_APPEND if !self.c().ref_debug && ins.oparg == 1 && self.pop_top_follows(k, depth - 2) => {
+                // list.append(x) as a statement: the result is never
+                // pushed, and the POP_TOP after it is skipped (SKIP_OVER).
+                let slow = self.guard_live_opcode(k, depth);
+                let base = depth - 3;
+                let cache = self.c().native.interp_list_append;
+                let list_type = self.c().native.list_type;
+                self.asm.guard_cached_callable(self.asm.sp_disp(base, nl), cache, slow);
+                self.asm.load_of_type(RDI, self.asm.sp_disp(base + 1, nl), list_type, slow);
+                let d_arg = self.asm.sp_disp(base + 2, nl);
+                self.asm.load_stack_to_rsi(d_arg);
+                self.asm.list_append_take_ref(this, self.addr(ins.next), d_arg, self.exit);
+                // Py_DECREF(self), Py_DECREF(callable); then after the
+                // POP_TOP.
+                let pop_top = self.code.instrs[k + 1];
+                self.release_then_check(&[base + 1, base], None, &pop_top, base);
+                self.asm.jump(self.labels[k + 2]);
+                return Ok(());
+            }
+            op::CALL_LEN | op::CALL_ISINSTANCE if !self.c().ref_debug => {
+                // len(x) / isinstance(x, cls): self_or_null is set exactly
+                // when the arguments are one short.
+                let len = ins.opcode == op::CALL_LEN;
+                let total = if len { 1 } else { 2 };
+                if ins.oparg != total && ins.oparg + 1 != total {
+                    self.gen_helper_call(&ins, depth, true)?;
+                    return Ok(());
+                }
+                let slow = self.guard_live_opcode(k, depth);
+                let base = depth - 2 - ins.oparg;
+                let self_null = ins.oparg == total;
+                let first = if self_null { base + 2 } else { base + 1 };
+                let n = self.c().native.clone();
+                self.asm.guard_null(self.asm.sp_disp(base + 1, nl), self_null, slow);
+                let cache = if len { n.interp_len } else { n.interp_isinstance };
+                self.asm.guard_cached_callable(self.asm.sp_disp(base, nl), cache, slow);
+                let (d_first, d_top) = (self.asm.sp_disp(first, nl), self.asm.sp_disp(depth, nl));
+                let next = self.addr(ins.next);
+                if len {
+                    self.asm.call_len(d_first, d_top, this, next, self.exit);
+                } else {
+                    self.asm.call_isinstance(d_first, d_top, this, next, self.exit);
+                }
+                // The result replaces the callable; then the interpreter's
+                // releases: len's callable and argument, isinstance's
+                // instance, class and callable.
+                let order: &[u32] = if len { &[base, first] } else { &[first, first + 1, base] };
+                self.release_then_check(order, Some(base), &ins, base + 1);
+            }
             op::FOR_ITER_LIST | op::FOR_ITER_TUPLE | op::FOR_ITER_RANGE if !self.c().ref_debug => {
                 let slow = self.guard_live_opcode(k, depth);
                 let kind = match ins.opcode {
@@ -596,6 +655,32 @@ impl Gen<'_> {
         self.asm.bind(kept);
         rest(self, Some(check));
         self.asm.bind(done);
+    }
+
+    /// Release the stack slots `slots` in order (each may run any code),
+    /// store rbx (a call's result) at slot `result` if given, then hand
+    /// the frame back after `ins` with `depth` values if instrumentation
+    /// changed meanwhile.
+    fn release_then_check(&mut self, slots: &[u32], result: Option<u32>, ins: &Instr, depth: u32) {
+        let (nl, this) = (self.input.nlocalsplus, self.addr(ins.at));
+        for &slot in slots {
+            self.asm.load_stack(slot, nl);
+            self.asm.decref(false, false, this, None);
+        }
+        if let Some(slot) = result {
+            self.asm.store_stack_rbx(slot, nl);
+        }
+        let check = self.after_dealloc(ins, depth);
+        self.asm.handback_if_instrumented(check);
+    }
+
+    /// Is instruction `k + 1` a POP_TOP (an entry with `depth` values on
+    /// the stack) followed by an instruction with an entry?
+    fn pop_top_follows(&self, k: usize, depth: u32) -> bool {
+        let ok = |i: usize| self.code.depth.get(i).copied().flatten();
+        self.code.instrs.get(k + 1).is_some_and(|p| p.opcode == op::POP_TOP && p.start == p.at)
+            && ok(k + 1) == Some(depth)
+            && ok(k + 2) == Some(depth - 1)
     }
 
     /// If instruction `k` is followed by a POP_JUMP_IF_TRUE/FALSE that

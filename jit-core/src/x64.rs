@@ -16,6 +16,7 @@ use dynasmrt::{dynasm, DynamicLabel, DynasmApi, DynasmLabelApi, VecAssembler};
 use crate::consts::Consts;
 use crate::generated::opcodes::Cache;
 
+pub mod builtins;
 pub mod calls;
 pub mod numbers;
 
@@ -116,7 +117,7 @@ pub struct Handback {
 const RAX: u8 = 0;
 const RCX: u8 = 1;
 const RBX: u8 = 3;
-const RDI: u8 = 7;
+pub const RDI: u8 = 7;
 const R8: u8 = 8;
 const R9: u8 = 9;
 const R10: u8 = 10;
@@ -714,7 +715,7 @@ impl Asm {
     /// Register `reg` = the pointer at frame offset `disp`; jump to `slow`
     /// unless it is exactly of type `ty`.  Clobbers r11.
     #[allow(clippy::useless_conversion)] // in dynasm's expansion of Rq()
-    fn load_of_type(&mut self, reg: u8, disp: i32, ty: u64, slow: DynamicLabel) {
+    pub fn load_of_type(&mut self, reg: u8, disp: i32, ty: u64, slow: DynamicLabel) {
         let off = self.c.ob_type;
         asm!(self.ops
             ; mov Rq(reg), [r13 + disp]
