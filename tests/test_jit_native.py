@@ -125,16 +125,18 @@ class NativeFastPathTest(unittest.TestCase):
     def test_mixed_int_float_arithmetic(self):
         # A float with a compact int, in either order, runs inline (the
         # int converted exactly), both where the site is specialized for
-        # floats and where it is generic; big ints, bools and two ints
-        # take the helper.  Results, signed zeros and reference counts
+        # floats and where it is generic, and so does true division (not
+        # specialized by the interpreter); big ints, bools, two ints and
+        # zero divisors take the helper.  Results, signed zeros and reference counts
         # agree with C code.
         self.check('''
             import math
             def f(a, b):
-                return a + b, a - b, a * b
+                return a + b, a - b, a * b, a / b
             def g(a, b):
-                return a + b, a - b, a * b
-            want = lambda a, b: (operator.add(a, b), operator.sub(a, b), operator.mul(a, b))
+                return a + b, a - b, a * b, a / b
+            want = lambda a, b: (operator.add(a, b), operator.sub(a, b), operator.mul(a, b),
+                                 operator.truediv(a, b))
             def same(x, y):
                 return all(type(p) is type(q) and (p == q or p != p and q != q)
                            and math.copysign(1, p) == math.copysign(1, q)
@@ -146,7 +148,7 @@ class NativeFastPathTest(unittest.TestCase):
             before = [slow(n) for n in names] + [slow("BINARY_OP")]
             big = 2**40
             n = sys.getrefcount(big)
-            cases = [(1.5, 2), (2, 1.5), (-7, 0.25), (0.25, -7), (-0.0, 0), (0, -1.0),
+            cases = [(1.5, 2), (2, 1.5), (-7, 0.25), (0.25, -7), (-0.0, 2), (0, -1.0),
                      (math.inf, 3), (3, math.nan), (1e308, 2**29), (2**30 - 1, 0.5)]
             for a, b in cases:
                 for fn in (f, g):
@@ -156,6 +158,15 @@ class NativeFastPathTest(unittest.TestCase):
             for a, b in [(big, 0.5), (0.5, big), (True, 0.5), (2, 3)]:
                 assert same(f(a, b), want(a, b)) and same(g(a, b), want(a, b)), (a, b)
             assert slow("BINARY_OP_ADD_FLOAT") > before[0]
+            # A zero divisor, of either sign, raises as in the interpreter.
+            for a, b in [(1.5, 0), (1, 0.0), (1.5, -0.0), (0.0, 0.0)]:
+                for fn in (f, g):
+                    try:
+                        fn(a, b)
+                    except ZeroDivisionError as e:
+                        assert e.__traceback__.tb_next.tb_frame.f_code is fn.__code__
+                    else:
+                        raise AssertionError((fn.__name__, a, b))
             assert sys.getrefcount(big) == n
             print("ok")
         ''')

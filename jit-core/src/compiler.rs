@@ -706,6 +706,8 @@ impl Gen<'_> {
             Some(FloatOp::Subtract)
         } else if c.nb_multiply.contains(&oparg) {
             Some(FloatOp::Multiply)
+        } else if c.nb_true_divide.contains(&oparg) {
+            Some(FloatOp::Divide)
         } else {
             None
         }

@@ -51,11 +51,12 @@ pub struct Consts {
     /// Largest valid oparg of BINARY_OP, COMPARE_OP (>> 5), CALL_INTRINSIC_1,
     /// CALL_INTRINSIC_2 and CONVERT_VALUE: they index C tables.
     pub max_binary_op: u32,
-    /// BINARY_OP opargs: `NB_ADD`, `NB_SUBTRACT`, `NB_MULTIPLY` and their
-    /// in-place forms.
+    /// BINARY_OP opargs: `NB_ADD`, `NB_SUBTRACT`, `NB_MULTIPLY`,
+    /// `NB_TRUE_DIVIDE` and their in-place forms.
     pub nb_add: [u32; 2],
     pub nb_subtract: [u32; 2],
     pub nb_multiply: [u32; 2],
+    pub nb_true_divide: [u32; 2],
     pub max_compare_op: u32,
     pub max_intrinsic_1: u32,
     pub max_intrinsic_2: u32,
@@ -316,6 +317,7 @@ impl Consts {
             nb_add: [limit("nb.add")?, limit("nb.inplace_add")?],
             nb_subtract: [limit("nb.subtract")?, limit("nb.inplace_subtract")?],
             nb_multiply: [limit("nb.multiply")?, limit("nb.inplace_multiply")?],
+            nb_true_divide: [limit("nb.true_divide")?, limit("nb.inplace_true_divide")?],
             max_compare_op: limit("max.compare_op")?,
             max_intrinsic_1: limit("max.intrinsic_1")?,
             max_intrinsic_2: limit("max.intrinsic_2")?,
@@ -524,6 +526,7 @@ impl Consts {
             nb_add: [0, 13],
             nb_subtract: [10, 23],
             nb_multiply: [5, 18],
+            nb_true_divide: [11, 24],
             max_compare_op: 5,
             max_intrinsic_1: 11,
             max_intrinsic_2: 5,

@@ -26,6 +26,8 @@ pub enum FloatOp {
     Add,
     Subtract,
     Multiply,
+    /// True division; a zero divisor is the helper's (ZeroDivisionError).
+    Divide,
 }
 
 /// Where an instance attribute lives: in the object's inline values
@@ -752,12 +754,11 @@ impl Asm {
         let (d_left, d_right) = (self.sp_disp(depth - 2, nlocals), self.sp_disp(depth - 1, nlocals));
         let (rc, fval) = (self.c.ob_refcnt, n.float_ob_fval);
         self.load_two_of_type(d_left, d_right, n.float_type, slow);
-        asm!(self.ops ; movsd xmm0, [rax + fval]);
-        match op {
-            FloatOp::Add => asm!(self.ops ; addsd xmm0, [rcx + fval]),
-            FloatOp::Subtract => asm!(self.ops ; subsd xmm0, [rcx + fval]),
-            FloatOp::Multiply => asm!(self.ops ; mulsd xmm0, [rcx + fval]),
-        }
+        asm!(self.ops
+            ; movsd xmm0, [rax + fval]
+            ; movsd xmm1, [rcx + fval]
+        );
+        self.float_arith(op, slow);
         let done = self.new_label();
         asm!(self.ops
             ; cmp QWORD [rax + rc], 1

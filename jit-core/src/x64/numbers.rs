@@ -38,11 +38,7 @@ impl Asm {
             ; test r8d, r8d
             ; jz =>slow
         );
-        match op {
-            FloatOp::Add => asm!(self.ops ; addsd xmm0, xmm1),
-            FloatOp::Subtract => asm!(self.ops ; subsd xmm0, xmm1),
-            FloatOp::Multiply => asm!(self.ops ; mulsd xmm0, xmm1),
-        }
+        self.float_arith(op, slow);
         self.new_float_or_error(this_instr, next_instr, d_right, exit);
         asm!(self.ops
             ; mov rbx, rax
@@ -52,6 +48,25 @@ impl Asm {
         asm!(self.ops ; mov rax, [r13 + d_right]);
         self.decref(false, false, this_instr, None);
         asm!(self.ops ; mov [r13 + d_left], rbx);
+    }
+
+    /// xmm0 = xmm0 `op` xmm1, as `float_add()` and friends compute it; a
+    /// zero divisor (either sign) jumps to `slow`, where the helper
+    /// raises ZeroDivisionError.
+    pub(super) fn float_arith(&mut self, op: FloatOp, slow: DynamicLabel) {
+        match op {
+            FloatOp::Add => asm!(self.ops ; addsd xmm0, xmm1),
+            FloatOp::Subtract => asm!(self.ops ; subsd xmm0, xmm1),
+            FloatOp::Multiply => asm!(self.ops ; mulsd xmm0, xmm1),
+            FloatOp::Divide => asm!(self.ops
+                ; xorpd xmm2, xmm2
+                ; ucomisd xmm1, xmm2
+                ; jne >nonzero
+                ; jnp =>slow
+                ; nonzero:
+                ; divsd xmm0, xmm1
+            ),
+        }
     }
 
     /// xmm`x` = the stack slot at `disp` as a double if it is an exact
