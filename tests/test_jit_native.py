@@ -609,6 +609,76 @@ class NativeFastPathTest(unittest.TestCase):
             print("ok")
         ''')
 
+    def test_tuples_and_list_stores(self):
+        # BINARY_SUBSCR_TUPLE_INT, UNPACK_SEQUENCE_TWO_TUPLE and
+        # STORE_SUBSCR_LIST_INT: results, reference counts (a temporary
+        # tuple released, the replaced item released with its finalizer
+        # run at the store), and the guards falling back.
+        self.check('''
+            def sub(t, i):
+                return t[i]
+            def unpack(t):
+                a, b = t
+                return b, a
+            def pair(x):
+                return (x, [x])
+            def temp_unpack(x):
+                a, b = pair(x)
+                return a, b
+            def store(l, i, v):
+                l[i] = v
+                return l
+            specialize_and_compile(sub, "BINARY_SUBSCR_TUPLE_INT", (1, 2), 1)
+            specialize_and_compile(unpack, "UNPACK_SEQUENCE_TWO_TUPLE", (1, 2))
+            specialize_and_compile(temp_unpack, "UNPACK_SEQUENCE_TWO_TUPLE", 1)
+            specialize_and_compile(store, "STORE_SUBSCR_LIST_INT", [0, 0], 1, 5)
+            ops = ["BINARY_SUBSCR_TUPLE_INT", "UNPACK_SEQUENCE_TWO_TUPLE", "STORE_SUBSCR_LIST_INT"]
+            before = [slow(n) for n in ops]
+            item, big = [0], 10**30
+            t = (item, big)
+            n = sys.getrefcount(item), sys.getrefcount(big), sys.getrefcount(t)
+            assert sub(t, 0) is item and sub(t, 1) is big
+            assert unpack(t) == (big, item)
+            assert (sys.getrefcount(item), sys.getrefcount(big), sys.getrefcount(t)) == n
+            a, b = temp_unpack(big)
+            assert a is big and b == [big]
+            del a, b
+            assert sys.getrefcount(big) == n[1]
+            class Fin:
+                died = 0
+                def __del__(self):
+                    Fin.died += 1
+            l = [Fin(), 1]
+            nb = sys.getrefcount(big)
+            assert store(l, 0, big) == [big, 1] and Fin.died == 1
+            assert sys.getrefcount(big) == nb + 1
+            assert [slow(n) for n in ops] == before, [slow(n) - b for n, b in zip(ops, before)]
+            # Out of range, negative, not a tuple / list, wrong length.
+            try:
+                sub(t, 2)
+            except IndexError:
+                pass
+            else:
+                raise AssertionError("no IndexError")
+            assert sub(t, -1) is big and sub([7], 0) == 7
+            try:
+                unpack((1, 2, 3))
+            except ValueError:
+                pass
+            else:
+                raise AssertionError("no ValueError")
+            assert unpack([1, 2]) == (2, 1)
+            try:
+                store(l, 5, 0)
+            except IndexError:
+                pass
+            else:
+                raise AssertionError("no IndexError")
+            assert store(l, -1, 9) == [big, 9]
+            assert all(slow(n) > b for n, b in zip(ops, before))
+            print("ok")
+        ''')
+
     def test_for_iter(self):
         # Lists, tuples and ranges (small ints, big ints, negative steps,
         # empty ranges) run natively until exhausted; the helper ends the

@@ -416,9 +416,9 @@ impl Gen<'_> {
                     self.asm.jump(after);
                 }
             }
-            op::BINARY_SUBSCR_LIST_INT if !self.c().ref_debug => {
+            op::BINARY_SUBSCR_LIST_INT | op::BINARY_SUBSCR_TUPLE_INT if !self.c().ref_debug => {
                 let slow = self.guard_live_opcode(k, depth);
-                self.asm.binary_subscr_list_int(depth, nl, slow);
+                self.asm.binary_subscr_int(ins.opcode == op::BINARY_SUBSCR_TUPLE_INT, depth, nl, slow);
                 // Release the index (an exact int, no Python code), then the
                 // list, kept in rbx.
                 self.asm.load_stack(depth - 1, nl);
@@ -506,6 +506,25 @@ impl Gen<'_> {
                 // instance, class and callable.
                 let order: &[u32] = if len { &[base, first] } else { &[first, first + 1, base] };
                 self.release_then_check(order, Some(base), &ins, base + 1);
+            }
+            op::UNPACK_SEQUENCE_TWO_TUPLE if !self.c().ref_debug && ins.oparg == 2 => {
+                let slow = self.guard_live_opcode(k, depth);
+                self.asm.unpack_two_tuple(depth, nl, slow);
+                // DECREF_INPUTS(): the tuple; its items have new references.
+                let check = self.after_dealloc(&ins, depth + 1);
+                self.asm.decref(false, false, this, Some(check));
+            }
+            op::STORE_SUBSCR_LIST_INT if !self.c().ref_debug => {
+                let slow = self.guard_live_opcode(k, depth);
+                self.asm.store_subscr_list_int(depth, nl, slow);
+                // The old item, the index, the list (kept in rbx).
+                self.asm.decref(false, false, this, None);
+                self.asm.load_stack(depth - 1, nl);
+                self.asm.decref(false, false, this, None);
+                self.asm.rbx_to_rax();
+                self.asm.decref(false, false, this, None);
+                let check = self.after_dealloc(&ins, depth - 3);
+                self.asm.handback_if_instrumented(check);
             }
             op::FOR_ITER_LIST | op::FOR_ITER_TUPLE | op::FOR_ITER_RANGE if !self.c().ref_debug => {
                 let slow = self.guard_live_opcode(k, depth);

@@ -18,6 +18,7 @@ use crate::generated::opcodes::Cache;
 
 pub mod builtins;
 pub mod calls;
+pub mod containers;
 pub mod numbers;
 
 /// The float operations with a native fast path.
@@ -118,6 +119,7 @@ pub struct Handback {
 /// x64 register numbers, for `load_of_type()`.
 const RAX: u8 = 0;
 const RCX: u8 = 1;
+const RDX: u8 = 2;
 const RBX: u8 = 3;
 pub const RDI: u8 = 7;
 const R8: u8 = 8;
@@ -1175,24 +1177,48 @@ impl Asm {
         }
     }
 
-    /// BINARY_SUBSCR_LIST_INT on stack slots `depth - 2` (an exact list)
-    /// and `depth - 1` (an exact int, 0 <= it < len), else jump to `slow`
-    /// (nothing done).  Puts the new reference to the item in slot
-    /// `depth - 2`, leaves the list in rbx for the caller to release after
-    /// the index.  Release builds only.
-    pub fn binary_subscr_list_int(&mut self, depth: u32, nlocals: u32, slow: DynamicLabel) {
+    /// BINARY_SUBSCR_LIST_INT (or, `tuple`, _TUPLE_INT) on stack slots
+    /// `depth - 2` (an exact list or tuple) and `depth - 1` (an exact int,
+    /// 0 <= it < len), else jump to `slow` (nothing done).  Puts the new
+    /// reference to the item in slot `depth - 2`, leaves the container in
+    /// rbx for the caller to release after the index.  Release builds
+    /// only.
+    pub fn binary_subscr_int(&mut self, tuple: bool, depth: u32, nlocals: u32, slow: DynamicLabel) {
         let n = self.c.native.clone();
+        let seq_type = if tuple { n.tuple_type } else { n.list_type };
         let (d_list, d_sub) = (self.sp_disp(depth - 2, nlocals), self.sp_disp(depth - 1, nlocals));
+        self.guard_index(d_list, d_sub, seq_type, slow);
+        asm!(self.ops
+            ; mov rbx, rax
+        );
+        if tuple {
+            asm!(self.ops ; mov rax, [rax + rdx * 8 + n.tuple_items]);
+        } else {
+            asm!(self.ops
+                ; mov r8, [rax + n.list_items]
+                ; mov rax, [r8 + rdx * 8]
+            );
+        }
+        debug_assert!(!self.c.ref_debug);
+        self.incref_rax();
+        asm!(self.ops ; mov [r13 + d_list], rax);
+    }
+
+    /// The guards of `seq[sub]` for an exact list or tuple (`seq_type`)
+    /// at `d_seq` and an exact int at `d_sub` with 0 <= it < len, else jump
+    /// to `slow`: rax = seq, rcx = sub, rdx = the index.
+    pub fn guard_index(&mut self, d_seq: i32, d_sub: i32, seq_type: u64, slow: DynamicLabel) {
+        let n = self.c.native.clone();
         let ty = self.c.ob_type;
         // _PyLong_IsNonNegativeCompact(): tag <= 1 << non-size bits.
         let non_negative = 1i32 << n.long_non_size_bits;
         asm!(self.ops
-            ; mov rax, [r13 + d_list]
+            ; mov rax, [r13 + d_seq]
             ; mov rcx, [r13 + d_sub]
             ; mov rdx, QWORD n.int_type as i64
             ; cmp [rcx + ty], rdx
             ; jne =>slow
-            ; mov rdx, QWORD n.list_type as i64
+            ; mov rdx, QWORD seq_type as i64
             ; cmp [rax + ty], rdx
             ; jne =>slow
             ; cmp QWORD [rcx + n.long_tag], non_negative
@@ -1200,13 +1226,7 @@ impl Asm {
             ; mov edx, DWORD [rcx + n.long_digit]
             ; cmp rdx, [rax + n.var_size]
             ; jae =>slow
-            ; mov rbx, rax
-            ; mov r8, [rax + n.list_items]
-            ; mov rax, [r8 + rdx * 8]
         );
-        debug_assert!(!self.c.ref_debug);
-        self.incref_rax();
-        asm!(self.ops ; mov [r13 + d_list], rax);
     }
 
     /// rax = rbx.
