@@ -679,6 +679,41 @@ class NativeFastPathTest(unittest.TestCase):
             print("ok")
         ''')
 
+    def test_load_attr_module(self):
+        # LOAD_ATTR_MODULE (a module attribute, with and without the NULL
+        # of a method call): values, reference counts, and the guards:
+        # a changed module dict, a deleted attribute, another owner.
+        self.check('''
+            import types
+            m = types.ModuleType("m")
+            m.value = 10**30
+            m.double = lambda x: 2 * x
+            def get(mod):
+                return mod.value, mod.double(3)
+            specialize_and_compile(get, "LOAD_ATTR_MODULE", m)
+            before = slow("LOAD_ATTR_MODULE")
+            n = sys.getrefcount(m.value), sys.getrefcount(m)
+            assert get(m) == (10**30, 6)
+            assert (sys.getrefcount(m.value), sys.getrefcount(m)) == n
+            assert slow("LOAD_ATTR_MODULE") == before
+            m.value = "changed"
+            assert get(m) == ("changed", 6)
+            del m.value
+            try:
+                get(m)
+            except AttributeError:
+                pass
+            else:
+                raise AssertionError("no AttributeError")
+            class Obj:
+                value = 1
+                def double(self, x):
+                    return -x
+            assert get(Obj()) == (1, -3)
+            assert slow("LOAD_ATTR_MODULE") > before
+            print("ok")
+        ''')
+
     def test_for_iter(self):
         # Lists, tuples and ranges (small ints, big ints, negative steps,
         # empty ranges) run natively until exhausted; the helper ends the

@@ -507,6 +507,15 @@ impl Gen<'_> {
                 let order: &[u32] = if len { &[base, first] } else { &[first, first + 1, base] };
                 self.release_then_check(order, Some(base), &ins, base + 1);
             }
+            op::LOAD_ATTR_MODULE if !self.c().ref_debug => {
+                let slow = self.guard_live_opcode(k, depth);
+                let push_null = ins.oparg & 1 != 0;
+                self.asm.load_attr_module(depth, nl, this, push_null, slow);
+                // DECREF_INPUTS(): the module, kept in rbx.
+                self.asm.rbx_to_rax();
+                let check = self.after_dealloc(&ins, depth + u32::from(push_null));
+                self.asm.decref(false, false, this, Some(check));
+            }
             op::UNPACK_SEQUENCE_TWO_TUPLE if !self.c().ref_debug && ins.oparg == 2 => {
                 let slow = self.guard_live_opcode(k, depth);
                 self.asm.unpack_two_tuple(depth, nl, slow);

@@ -1670,6 +1670,38 @@ impl Asm {
         asm!(self.ops ; mov [r13 + d], rax);
     }
 
+    /// LOAD_ATTR_MODULE with the owner on top (slot `depth - 1`): an
+    /// exact module whose dict's keys have the live cache's version, and a
+    /// value at the cached index; else jump to `slow` (nothing done).  The
+    /// value replaces the owner (a new reference), NULL goes above it if
+    /// `push_null`, and the module stays in rbx for the caller to
+    /// release.  Release builds only.
+    pub fn load_attr_module(&mut self, depth: u32, nlocals: u32, this_instr: u64, push_null: bool, slow: DynamicLabel) {
+        use crate::generated::opcodes as op;
+        let n = self.c.native.clone();
+        let d_owner = self.sp_disp(depth - 1, nlocals);
+        asm!(self.ops ; mov r8, QWORD this_instr as i64);
+        self.load_of_type(R9, d_owner, n.module_type, slow);
+        asm!(self.ops
+            ; mov rbx, r9
+            ; mov r9, [r9 + n.module_dict]
+            ; mov r9, [r9 + n.dict_keys]
+        );
+        self.guard_keys_version(op::CACHE_LOAD_ATTR_MODULE_DICT_VERSION, slow);
+        self.unicode_entries();
+        self.cache_to_rax(op::CACHE_LOAD_ATTR_MODULE_INDEX);
+        asm!(self.ops
+            ; shl rax, n.unicode_entry_shift as i8
+            ; mov rax, [r9 + rax + n.unicode_entry_value]
+        );
+        self.jump_if_rax_null(slow);
+        self.incref_rax();
+        asm!(self.ops ; mov [r13 + d_owner], rax);
+        if push_null {
+            self.store_stack_null(depth, nlocals);
+        }
+    }
+
     /// Stack slots `a` and `b` trade places.
     pub fn swap_stack(&mut self, a: u32, b: u32, nlocals: u32) {
         let (da, db) = (self.sp_disp(a, nlocals), self.sp_disp(b, nlocals));
