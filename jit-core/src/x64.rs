@@ -1658,7 +1658,14 @@ impl Asm {
         if let Some(v) = builtins_version {
             self.global_dict_guard(n.frame_builtins, v, slow);
         }
-        // DK_UNICODE_ENTRIES(keys)[index].me_value
+        self.entry_value(index, slow);
+        asm!(self.ops ; mov [r13 + d], rax);
+    }
+
+    /// rax = a new reference to DK_UNICODE_ENTRIES(keys in r9)[index in
+    /// the live cache at r8].me_value; jump to `slow` if it is NULL.
+    fn entry_value(&mut self, index: Cache, slow: DynamicLabel) {
+        let n = self.c.native.clone();
         self.unicode_entries();
         self.cache_to_rax(index);
         asm!(self.ops
@@ -1667,7 +1674,6 @@ impl Asm {
         );
         self.jump_if_rax_null(slow);
         self.incref_rax();
-        asm!(self.ops ; mov [r13 + d], rax);
     }
 
     /// LOAD_ATTR_MODULE with the owner on top (slot `depth - 1`): an
@@ -1688,14 +1694,7 @@ impl Asm {
             ; mov r9, [r9 + n.dict_keys]
         );
         self.guard_keys_version(op::CACHE_LOAD_ATTR_MODULE_DICT_VERSION, slow);
-        self.unicode_entries();
-        self.cache_to_rax(op::CACHE_LOAD_ATTR_MODULE_INDEX);
-        asm!(self.ops
-            ; shl rax, n.unicode_entry_shift as i8
-            ; mov rax, [r9 + rax + n.unicode_entry_value]
-        );
-        self.jump_if_rax_null(slow);
-        self.incref_rax();
+        self.entry_value(op::CACHE_LOAD_ATTR_MODULE_INDEX, slow);
         asm!(self.ops ; mov [r13 + d_owner], rax);
         if push_null {
             self.store_stack_null(depth, nlocals);
