@@ -910,6 +910,7 @@ pub fn compile(input: &Input, consts: &Consts, stubs: Stubs) -> Result<Compiled,
             g.asm.jump(g.labels[k + 1]);
         }
     }
+    g.asm.emit_countdowns();
     if let Some(l) = g.return_shared {
         g.asm.bind(l);
         g.asm.return_shared(input.nlocalsplus, stubs.return_dealloc_code, exit);

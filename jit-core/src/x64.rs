@@ -130,6 +130,18 @@ const R11: u8 = 11;
 pub struct Asm {
     pub ops: VecAssembler<X64Relocation>,
     pub c: Consts,
+    /// Adaptive countdowns whose out-of-line half is still to emit.
+    countdowns: Vec<Countdown>,
+}
+
+/// The out-of-line half of one `adaptive_countdown()`.
+struct Countdown {
+    entry: DynamicLabel,
+    back: DynamicLabel,
+    start: u64,
+    disp: i32,
+    interpret_kind: i32,
+    exit: DynamicLabel,
 }
 
 macro_rules! asm {
@@ -140,7 +152,7 @@ macro_rules! asm {
 
 impl Asm {
     pub fn new(c: &Consts) -> Asm {
-        Asm { ops: VecAssembler::new(0), c: c.clone() }
+        Asm { ops: VecAssembler::new(0), c: c.clone(), countdowns: Vec::new() }
     }
 
     pub fn offset(&self) -> usize {
@@ -542,29 +554,45 @@ impl Asm {
     /// when the counter triggers, hand the frame back at `start` with
     /// `interpret_kind` so that the interpreter specializes it (helpers
     /// never specialize) and `_PyBJIT_Run()` schedules a recompile.
+    /// Inline is only the opcode test: the countdown itself is emitted
+    /// out of line by `emit_countdowns()`, since most live opcodes are
+    /// specialized by the time machine code runs.
     #[allow(clippy::too_many_arguments)]
     pub fn adaptive_countdown(&mut self, instr: u64, opcode: u8, start: u64, depth: u32, nlocals: u32, interpret_kind: i32, exit: DynamicLabel) {
-        let unit = i32::from(self.c.backoff_value_unit);
-        let mask = 0xfff * unit;
-        let unreachable = i32::from(self.c.backoff_unreachable);
+        let (entry, back) = (self.new_label(), self.new_label());
         let disp = self.sp_disp(depth, nlocals);
         asm!(self.ops
             ; mov rcx, QWORD instr as i64
             ; cmp BYTE [rcx], opcode as i8
-            ; jne >go
-            ; movzx eax, WORD [rcx + 2]
-            ; test eax, mask
-            ; jnz >advance
+            ; je =>entry
+            ; =>back
         );
-        self.exit_with(start, disp, interpret_kind, exit);
-        asm!(self.ops
-            ; advance:
-            ; cmp eax, unreachable
-            ; je >go
-            ; sub eax, unit
-            ; mov WORD [rcx + 2], ax
-            ; go:
-        );
+        self.countdowns.push(Countdown { entry, back, start, disp, interpret_kind, exit });
+    }
+
+    /// The out-of-line halves of `adaptive_countdown()`, with the live
+    /// instruction in rcx: count down, or hand the frame back.
+    pub fn emit_countdowns(&mut self) {
+        let unit = i32::from(self.c.backoff_value_unit);
+        let mask = 0xfff * unit;
+        let unreachable = i32::from(self.c.backoff_unreachable);
+        for c in std::mem::take(&mut self.countdowns) {
+            asm!(self.ops
+                ; =>c.entry
+                ; movzx eax, WORD [rcx + 2]
+                ; test eax, mask
+                ; jnz >advance
+            );
+            self.exit_with(c.start, c.disp, c.interpret_kind, c.exit);
+            asm!(self.ops
+                ; advance:
+                ; cmp eax, unreachable
+                ; je =>c.back
+                ; sub eax, unit
+                ; mov WORD [rcx + 2], ax
+                ; jmp =>c.back
+            );
+        }
     }
 
     /// RESUME quickens itself to RESUME_CHECK when it ran to its end
