@@ -1964,19 +1964,25 @@ class PollingTest(SemanticsTest):
     def test_keyboard_interrupt(self):
         off, on = self.check("""
             import _thread, os, signal, threading, time
+            spinning = threading.Event()
             def spin(tag):
                 for _ in range(3):
                     on = sys._jit.is_active()
                 fact(tag, on)
+                spinning.set()
                 while True:
                     pass
             def interrupter(how):
+                # Only once the main thread spins: on a loaded machine it
+                # may not have reached its try block after a fixed delay.
+                spinning.wait()
                 time.sleep(0.05)
                 if how == 'interrupt_main':
                     _thread.interrupt_main()
                 else:
                     os.kill(os.getpid(), signal.SIGINT)
             for how in ('interrupt_main', 'kill'):
+                spinning.clear()
                 t = threading.Thread(target=interrupter, args=(how,))
                 t.start()
                 try:
@@ -1987,6 +1993,7 @@ class PollingTest(SemanticsTest):
                           tb.tb_next.tb_lineno)
                 t.join()
             print('now uncaught', flush=True)
+            spinning.clear()
             threading.Thread(target=interrupter, args=('kill',)).start()
             spin('uncaught')
         """, rc=-int(signal.SIGINT), facts={"interrupt_main": True, "kill": True,
