@@ -1964,6 +1964,9 @@ class PollingTest(SemanticsTest):
     def test_keyboard_interrupt(self):
         off, on = self.check("""
             import _thread, os, signal, threading, time
+            # A shell's background job starts with SIGINT ignored, and then
+            # Python installs no KeyboardInterrupt handler: install it.
+            signal.signal(signal.SIGINT, signal.default_int_handler)
             spinning = threading.Event()
             def spin(tag):
                 for _ in range(3):
