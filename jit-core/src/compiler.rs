@@ -10,7 +10,7 @@ use crate::codemem::{CodeBlock, MemError};
 use crate::consts::Consts;
 use crate::generated::opcodes as op;
 use crate::x64::calls::RetVal;
-use crate::x64::{Asm, AttrKind, BoolKind, CCall, FloatOp, Handback, IterKind, RDI};
+use crate::x64::{Asm, AttrKind, BoolKind, CCall, FloatOp, Handback, IterKind};
 use crate::Refusal;
 
 /// What the compiler needs to know about one code object.
@@ -131,16 +131,15 @@ impl Gen<'_> {
     /// A label for the out-of-line path of instruction `k`: the generic
     /// route (helper call) emitted after all instructions.
     fn slow_path(&mut self, k: usize, depth: u32) -> DynamicLabel {
-        let l = self.asm.new_label();
-        self.slow.push((l, k, depth, false));
-        l
+        self.slow_path_after(k, depth, false)
     }
 
-    /// As `slow_path()`, for an instruction whose adaptive countdown ran
-    /// before its fast path.
-    fn slow_path_counted(&mut self, k: usize, depth: u32) -> DynamicLabel {
+    /// As `slow_path()`; `counted`: the instruction's adaptive countdown
+    /// ran before its fast path, and the out-of-line path does not run it
+    /// again.
+    fn slow_path_after(&mut self, k: usize, depth: u32, counted: bool) -> DynamicLabel {
         let l = self.asm.new_label();
-        self.slow.push((l, k, depth, true));
+        self.slow.push((l, k, depth, counted));
         l
     }
 
@@ -283,7 +282,7 @@ impl Gen<'_> {
             op::BINARY_OP if !self.c().ref_debug => match self.float_op(ins.oparg) {
                 Some(float_op) => {
                     self.gen_countdown(&ins, depth);
-                    let slow = self.slow_path_counted(k, depth);
+                    let slow = self.slow_path_after(k, depth, true);
                     self.gen_float_arith(&ins, depth, float_op, slow);
                 }
                 None => {
@@ -452,11 +451,8 @@ impl Gen<'_> {
                 // The comprehension's list (an exact list, checked: the
                 // helper handles anything else) takes the item.
                 let slow = self.slow_path(k, depth);
-                let list_type = self.c().native.list_type;
-                let d_item = self.asm.sp_disp(depth - 1, nl);
-                self.asm.load_of_type(RDI, self.asm.sp_disp(depth - 1 - ins.oparg, nl), list_type, slow);
-                self.asm.load_stack_to_rsi(d_item);
-                self.asm.list_append_take_ref(this, self.addr(ins.next), d_item, self.exit);
+                let (d_list, d_item) = (self.asm.sp_disp(depth - 1 - ins.oparg, nl), self.asm.sp_disp(depth - 1, nl));
+                self.asm.list_append(d_list, d_item, this, self.addr(ins.next), slow, self.exit);
             }
             op::CALL_LIST_APPEND if !self.c().ref_debug && ins.oparg == 1 && self.pop_top_follows(k, depth - 2) => {
                 // list.append(x) as a statement: the result is never
@@ -464,12 +460,9 @@ impl Gen<'_> {
                 let slow = self.guard_live_opcode(k, depth);
                 let base = depth - 3;
                 let cache = self.c().native.interp_list_append;
-                let list_type = self.c().native.list_type;
                 self.asm.guard_cached_callable(self.asm.sp_disp(base, nl), cache, slow);
-                self.asm.load_of_type(RDI, self.asm.sp_disp(base + 1, nl), list_type, slow);
-                let d_arg = self.asm.sp_disp(base + 2, nl);
-                self.asm.load_stack_to_rsi(d_arg);
-                self.asm.list_append_take_ref(this, self.addr(ins.next), d_arg, self.exit);
+                let (d_list, d_arg) = (self.asm.sp_disp(base + 1, nl), self.asm.sp_disp(base + 2, nl));
+                self.asm.list_append(d_list, d_arg, this, self.addr(ins.next), slow, self.exit);
                 // Py_DECREF(self), Py_DECREF(callable); then after the
                 // POP_TOP.
                 let pop_top = self.code.instrs[k + 1];

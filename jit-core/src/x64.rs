@@ -121,7 +121,7 @@ const RAX: u8 = 0;
 const RCX: u8 = 1;
 const RDX: u8 = 2;
 const RBX: u8 = 3;
-pub const RDI: u8 = 7;
+const RDI: u8 = 7;
 const R8: u8 = 8;
 const R9: u8 = 9;
 const R10: u8 = 10;
@@ -747,7 +747,7 @@ impl Asm {
     /// Register `reg` = the pointer at frame offset `disp`; jump to `slow`
     /// unless it is exactly of type `ty`.  Clobbers r11.
     #[allow(clippy::useless_conversion)] // in dynasm's expansion of Rq()
-    pub fn load_of_type(&mut self, reg: u8, disp: i32, ty: u64, slow: DynamicLabel) {
+    fn load_of_type(&mut self, reg: u8, disp: i32, ty: u64, slow: DynamicLabel) {
         let off = self.c.ob_type;
         asm!(self.ops
             ; mov Rq(reg), [r13 + disp]
@@ -1277,7 +1277,7 @@ impl Asm {
     pub fn gen_send(&mut self, send: bool, depth: u32, nlocals: u32, this_instr: u64, return_offset: u16, slow: DynamicLabel, exit: DynamicLabel) {
         let n = self.c.native.clone();
         let s = self.c.switch.clone();
-        let (ty, ip, lp) = (self.c.ob_type, self.c.frame_instr_ptr, self.c.frame_localsplus);
+        let (ty, ip) = (self.c.ob_type, self.c.frame_instr_ptr);
         let d_gen = self.sp_disp(depth - 1 - u32::from(send), nlocals);
         let d_top = self.sp_disp(depth - 1, nlocals);
         // This frame's stack after the instruction, as the eval loop sees it.
@@ -1312,11 +1312,8 @@ impl Asm {
         } else {
             asm!(self.ops ; mov rax, QWORD self.c.py_none as i64);
         }
+        self.push_onto_r8_frame(RAX);
         asm!(self.ops
-            // _PyFrame_StackPush(gen_frame, value)
-            ; movsxd rdx, DWORD [r8 + s.frame_stacktop]
-            ; mov [r8 + rdx * 8 + lp], rax
-            ; add DWORD [r8 + s.frame_stacktop], 1
             ; mov BYTE [rcx + n.gen_frame_state], n.frame_executing
             ; mov rax, [r12 + n.tstate_exc_info]
             ; mov [rcx + n.gen_previous_exc], rax
@@ -1344,6 +1341,19 @@ impl Asm {
         self.switch_here(send, exit);
     }
 
+    /// `_PyFrame_StackPush()` of `reg` onto the stack of the frame in r8,
+    /// which is not running (its stack pointer is in `stacktop`).
+    /// Clobbers rdx.
+    #[allow(clippy::useless_conversion)] // in dynasm's expansion of Rq()
+    fn push_onto_r8_frame(&mut self, reg: u8) {
+        let (top, lp) = (self.c.switch.frame_stacktop, self.c.frame_localsplus);
+        asm!(self.ops
+            ; movsxd rdx, DWORD [r8 + top]
+            ; mov [r8 + rdx * 8 + lp], Rq(reg)
+            ; add DWORD [r8 + top], 1
+        );
+    }
+
     /// Switch to the frame in r8 as `leave` would, with this site's own
     /// copy of the lookup; what it cannot take goes to `exit` with rax:rdx.
     fn switch_here(&mut self, start: bool, exit: DynamicLabel) {
@@ -1351,12 +1361,7 @@ impl Asm {
             asm!(self.ops ; jmp =>exit);
             return;
         }
-        let out = self.new_label();
-        self.switch_lookup(start, out, out);
-        asm!(self.ops
-            ; =>out
-            ; jmp =>exit
-        );
+        self.switch_lookup(start, exit, exit);
     }
 
     /// YIELD_VALUE of the generator whose frame runs, with the value on top
@@ -1369,7 +1374,7 @@ impl Asm {
     pub fn yield_value(&mut self, depth: u32, nlocals: u32, this_instr: u64, oparg: u32, exit: DynamicLabel) {
         let n = self.c.native.clone();
         let s = self.c.switch.clone();
-        let (ip, lp) = (self.c.frame_instr_ptr, self.c.frame_localsplus);
+        let ip = self.c.frame_instr_ptr;
         let d_top = self.sp_disp(depth - 1, nlocals);
         let state = n.frame_suspended + oparg as i8;
         let resume_at = 2 * (1 + n.cache_entries_send) as i32;
@@ -1392,11 +1397,9 @@ impl Asm {
             // onto the caller's stack (LOAD_SP, push, save).
             ; mov rax, [r8 + ip]
             ; add rax, resume_at
-            ; movsxd rdx, DWORD [r8 + s.frame_stacktop]
-            ; mov [r8 + rdx * 8 + lp], r9
-            ; add DWORD [r8 + s.frame_stacktop], 1
-            ; mov edx, n.result_resume_frame
         );
+        self.push_onto_r8_frame(R9);
+        asm!(self.ops ; mov edx, n.result_resume_frame);
         self.switch_here(false, exit);
     }
 

@@ -5,7 +5,7 @@
 
 use dynasmrt::{dynasm, DynamicLabel, DynasmApi, DynasmLabelApi};
 
-use super::Asm;
+use super::{Asm, RDI};
 
 macro_rules! asm {
     ($ops:expr; $($t:tt)*) => {
@@ -14,15 +14,19 @@ macro_rules! asm {
 }
 
 impl Asm {
-    /// `_PyList_AppendTakeRef(rdi, rsi)`: rdi an exact list, rsi the item,
-    /// whose reference the list takes.  Inline when the list has room;
-    /// else `_PyList_AppendTakeRefListResize()`, whose failure is an error
-    /// at `next_instr` with the stack ending at `error_disp`.
-    pub fn list_append_take_ref(&mut self, this_instr: u64, next_instr: u64, error_disp: i32, exit: DynamicLabel) {
+    /// `_PyList_AppendTakeRef(list, item)` for the stack slots at `d_list`
+    /// and `d_item`; jump to `slow` (nothing done) unless the list is an
+    /// exact list.  The list takes the item's reference: inline when it
+    /// has room, else `_PyList_AppendTakeRefListResize()`, whose failure
+    /// is an error at `next_instr` with the stack ending below the item.
+    #[allow(clippy::too_many_arguments)]
+    pub fn list_append(&mut self, d_list: i32, d_item: i32, this_instr: u64, next_instr: u64, slow: DynamicLabel, exit: DynamicLabel) {
         let n = self.c.native.clone();
         let ip = self.c.frame_instr_ptr;
         let error = self.c.result_error;
+        self.load_of_type(RDI, d_list, n.list_type, slow);
         asm!(self.ops
+            ; mov rsi, [r13 + d_item]
             ; mov rax, [rdi + n.var_size]
             ; cmp rax, [rdi + n.list_allocated]
             ; jge >resize
@@ -39,7 +43,7 @@ impl Asm {
             ; test eax, eax
             ; jns >done
         );
-        self.exit_with(next_instr, error_disp, error, exit);
+        self.exit_with(next_instr, d_item, error, exit);
         asm!(self.ops ; done:);
     }
 
@@ -53,11 +57,6 @@ impl Asm {
             ; cmp [r13 + disp], rax
             ; jne =>slow
         );
-    }
-
-    /// rsi = the stack slot at `disp`.
-    pub fn load_stack_to_rsi(&mut self, disp: i32) {
-        asm!(self.ops ; mov rsi, [r13 + disp]);
     }
 
     /// Stack slot `depth` = rbx.

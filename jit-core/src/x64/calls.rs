@@ -46,6 +46,8 @@ impl Asm {
         let (ty, ip, lp) = (self.c.ob_type, self.c.frame_instr_ptr, self.c.frame_localsplus);
         let base = depth - 2 - oparg;
         let (d_callable, d_self) = (self.sp_disp(base, nlocals), self.sp_disp(base + 1, nlocals));
+        // read_u32(&this_instr[unit].cache)
+        debug_assert_eq!(version.units, 2);
         let at = 2 * version.unit as i32;
         asm!(self.ops
             // _CHECK_PEP_523
@@ -260,7 +262,7 @@ impl Asm {
         let k = self.c.calls.clone();
         let n = self.c.native.clone();
         let s = self.c.switch.clone();
-        let (ip, lp) = (self.c.frame_instr_ptr, self.c.frame_localsplus);
+        let ip = self.c.frame_instr_ptr;
         asm!(self.ops
             ; add DWORD [r12 + n.tstate_c_recursion_remaining], 1
             // A frame that starts a chunk frees the chunk: in C.
@@ -278,9 +280,9 @@ impl Asm {
             ; popped:
             // _PyFrame_StackPush(caller, value), LOAD_IP(return_offset).
             ; mov r8, [r12 + s.tstate_current_frame]
-            ; movsxd rdx, DWORD [r8 + s.frame_stacktop]
-            ; mov [r8 + rdx * 8 + lp], rbx
-            ; add DWORD [r8 + s.frame_stacktop], 1
+        );
+        self.push_onto_r8_frame(RBX);
+        asm!(self.ops
             ; movzx eax, WORD [r8 + n.frame_return_offset]
             ; add rax, rax
             ; add rax, [r8 + ip]
