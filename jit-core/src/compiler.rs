@@ -888,24 +888,39 @@ pub fn compile(input: &Input, consts: &Consts, stubs: Stubs) -> Result<Compiled,
     let generator = code.instrs.iter().any(|i| i.opcode == op::RETURN_GENERATOR);
     let mut g = Gen { asm, input, code: &code, labels, exit, dynamic, stubs, slow: Vec::new(), generator, return_shared: None, instr_changed: None };
     let mut offsets = Vec::with_capacity(code.instrs.len());
+    let mut marks = Vec::new();
+    let mut mark = |g: &Gen, k: Option<usize>, what: &str| {
+        if crate::perfmap::enabled() {
+            let unit = k.map_or(0, |k| code.instrs[k].start);
+            let name = match k {
+                Some(k) => format!("{what}{}", op::NAMES[code.instrs[k].opcode as usize]),
+                None => what.to_string(),
+            };
+            marks.push(crate::perfmap::Mark { offset: g.asm.offset(), unit, name });
+        }
+    };
     for k in 0..code.instrs.len() {
         let l = g.labels[k];
         g.asm.bind(l);
         offsets.push(g.asm.offset());
+        mark(&g, Some(k), "");
         g.gen_instr(k)?;
     }
     // Out-of-line paths: the instruction's helper, then on to the next.
     for (l, k, depth, counted) in std::mem::take(&mut g.slow) {
         g.asm.bind(l);
+        mark(&g, Some(k), "slow ");
         let counter = consts.native.counter_native_slow + 8 * u64::from(code.instrs[k].opcode);
         g.asm.count(counter);
         if g.gen_helper_call(&code.instrs[k], depth, !counted)? {
             g.asm.jump(g.labels[k + 1]);
         }
     }
+    mark(&g, None, "countdowns");
     g.asm.emit_countdowns();
     if let Some(l) = g.return_shared {
         g.asm.bind(l);
+        mark(&g, None, "return");
         g.asm.return_shared(input.nlocalsplus, stubs.return_dealloc_code, exit);
     }
     if let Some(l) = g.instr_changed {
@@ -914,6 +929,7 @@ pub fn compile(input: &Input, consts: &Consts, stubs: Stubs) -> Result<Compiled,
         g.asm.jump(exit);
     }
     // Falling off the last instruction cannot happen: verify() refused it.
+    mark(&g, None, "exit");
     g.asm.bind(exit);
     g.asm.jump_abs(stubs.leave);
     g.asm.bind(dynamic);
@@ -940,6 +956,9 @@ pub fn compile(input: &Input, consts: &Consts, stubs: Stubs) -> Result<Compiled,
         None
     };
     let base = block.as_ref().map_or(0, |b| b.addr());
+    if block.is_some() && !marks.is_empty() {
+        crate::perfmap::write(base as u64, code_bytes, input.code_addr, &marks);
+    }
     for (k, ins) in code.instrs.iter().enumerate() {
         if let Some(d) = code.depth[k] {
             entries[ins.start as usize] = base + offsets[k];

@@ -15,6 +15,7 @@ pub mod codemem;
 pub mod compiler;
 pub mod consts;
 pub mod generated;
+mod perfmap;
 pub mod x64;
 
 use std::ffi::{c_char, c_void, CStr};
