@@ -79,6 +79,17 @@ class NativeFastPathTest(unittest.TestCase):
         self.assertEqual(rc, 0, err)
         self.assertEqual(out.strip(), "ok", err)
 
+    def run_off_and_on(self, body, threshold):
+        # body's output with PYTHON_JIT=0, then with PYTHON_JIT=1.
+        outs = []
+        for jit in ("0", "1"):
+            env = dict(os.environ, PYTHON_JIT=jit, PYTHON_JIT_THRESHOLD=threshold)
+            p = subprocess.run([sys.executable, "-c", textwrap.dedent(body)],
+                               capture_output=True, text=True, env=env)
+            self.assertEqual(p.returncode, 0, p.stderr)
+            outs.append(p.stdout)
+        return outs
+
     def test_float_arithmetic(self):
         # Every way DECREF_INPUTS_AND_REUSE_FLOAT can go: the left operand
         # reused (a temporary), the right one reused, a new float (both
@@ -1137,6 +1148,116 @@ class NativeFastPathTest(unittest.TestCase):
             print("ok")
         ''')
 
+    def test_return_pairs(self):
+        # A native call pushes a return pair and makes a machine call; the
+        # callee's return or yield to it returns through the pair
+        # (counter pair_returns).  Pairs that a return cannot use
+        # (a generator's return through its helper, an exception) are
+        # dropped: after thousands of them, calls in the same activation
+        # of machine code still return through pairs.  Recursion deeper
+        # than the budget of pairs works (without pairs below it).
+        self.check('''
+            def pairs():
+                return sys._jit.stats()["pair_returns"]
+            def add(a, b):
+                return a + b
+            def gen(n):
+                for i in range(n):
+                    yield i
+            def boom(x):
+                raise KeyError(x)
+            def calls(n):
+                t = 0
+                for i in range(n):
+                    t = add(t, i)
+                return t
+            def churn(n):
+                t = 0
+                for k in range(n):
+                    for x in gen(3):
+                        t += x
+                    try:
+                        boom(k)
+                    except KeyError:
+                        t += 1
+                p0 = pairs()
+                t += calls(100)
+                return t, pairs() - p0
+            def down(n):
+                if n == 0:
+                    return 0
+                return down(n - 1) + 1
+            specialize_and_compile(calls, "CALL_PY_EXACT_ARGS", 5)
+            specialize_and_compile(churn, "FOR_ITER_GEN", 2)
+            specialize_and_compile(down, "CALL_PY_EXACT_ARGS", 5)
+            for f in (add, gen, boom):
+                assert sys._jit.compile(f) is None
+            b = slow("CALL_PY_EXACT_ARGS")
+            p0 = pairs()
+            assert calls(1000) == sum(range(1000))
+            # (An eval breaker, a collection say, may send a few returns
+            # through the eval loop.)
+            assert pairs() - p0 >= 990, pairs() - p0
+            p0 = pairs()
+            t, inner = churn(3000)
+            assert t == 3000 * 4 + sum(range(100)), t
+            # calls(100) returns through a pair, and so do its 100 calls.
+            assert inner >= 95, inner
+            assert pairs() - p0 >= 3000 * 3, pairs() - p0
+            assert slow("CALL_PY_EXACT_ARGS") == b
+            # (Deep, the calls also need new chunks of frame memory: the
+            # helper's.)
+            sys.setrecursionlimit(5000)
+            p0 = pairs()
+            assert down(3000) == 3000
+            assert pairs() - p0 >= 64, pairs() - p0
+            print("ok")
+        ''')
+
+    def test_return_pair_after_monitoring_starts(self):
+        # The callee turns on LINE events for its caller's code only, while
+        # the caller waits for a return through a pair: the callee's code
+        # runs on and returns through the pair, and the caller's code
+        # checks for changed instrumentation where the pair returns, so
+        # that the interpreter reports the rest of its lines, as with the
+        # JIT off.
+        body = '''
+            import sys
+            mon = sys.monitoring
+            TOOL = mon.DEBUGGER_ID
+            lines = []
+            def turn_on(on):
+                if on:
+                    mon.set_local_events(TOOL, caller.__code__, mon.events.LINE)
+                return 1
+            def caller(on):
+                a = turn_on(on)
+                b = a + 1
+                c = b + 1
+                return c
+            mon.use_tool_id(TOOL, "test")
+            mon.register_callback(TOOL, mon.events.LINE,
+                lambda code, line: lines.append(line - code.co_firstlineno))
+            for _ in range(100):
+                caller(False)
+            jit = sys._jit.is_enabled()
+            if jit:
+                assert sys._jit.compile(caller) is None
+                assert sys._jit.compile(turn_on) is None
+                p0 = sys._jit.stats()["pair_returns"]
+                assert caller(False) == 3
+                assert sys._jit.stats()["pair_returns"] > p0
+                p0 = sys._jit.stats()["pair_returns"]
+            assert caller(True) == 3
+            if jit:
+                # turn_on's return went through the pair.
+                assert sys._jit.stats()["pair_returns"] > p0
+            print(lines)
+        '''
+        outs = self.run_off_and_on(body, "1000000000")
+        self.assertEqual(outs[0].strip(), "[2, 3, 4]")
+        self.assertEqual(outs[0], outs[1])
+
     def test_recursion_limit_is_the_interpreters(self):
         # Native calls check the recursion limit as the interpreter does:
         # RecursionError at the same depth with the JIT on and off.
@@ -1154,13 +1275,7 @@ class NativeFastPathTest(unittest.TestCase):
                 pass
             print(depth)
         '''
-        outs = []
-        for jit in ("0", "1"):
-            env = dict(os.environ, PYTHON_JIT=jit, PYTHON_JIT_THRESHOLD="0")
-            p = subprocess.run([sys.executable, "-c", textwrap.dedent(body)],
-                               capture_output=True, text=True, env=env)
-            self.assertEqual(p.returncode, 0, p.stderr)
-            outs.append(int(p.stdout))
+        outs = [int(out) for out in self.run_off_and_on(body, "0")]
         self.assertGreater(outs[0], 250)
         self.assertEqual(outs[0], outs[1])
 

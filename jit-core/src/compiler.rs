@@ -10,7 +10,7 @@ use crate::codemem::{CodeBlock, MemError};
 use crate::consts::Consts;
 use crate::generated::opcodes as op;
 use crate::x64::calls::RetVal;
-use crate::x64::{Asm, AttrKind, BoolKind, CCall, FloatOp, Handback, IterKind};
+use crate::x64::{Asm, AttrKind, BoolKind, CCall, FloatOp, Handback, IterKind, Pair, Pairing};
 use crate::Refusal;
 
 /// What the compiler needs to know about one code object.
@@ -126,6 +126,16 @@ impl Gen<'_> {
         // SAFETY: a live constant of the code object.
         let low = unsafe { *((obj as *const u8).offset(self.c().ob_refcnt as isize) as *const i32) };
         low < 0
+    }
+
+    /// How the native call `ins` switches to its callee: with a return pair
+    /// whose `ret` resumes this code at the next instruction (where the
+    /// callee's return or yield continues), if that has an entry.
+    fn pairing(&self, ins: &Instr) -> Pairing {
+        match self.label_at(i64::from(ins.next)) {
+            Some(next) => Pairing::Push(Pair { instr_ok: self.input.instr_ok_addr, next }),
+            None => Pairing::Drop,
+        }
     }
 
     /// A label for the out-of-line path of instruction `k`: the generic
@@ -547,14 +557,16 @@ impl Gen<'_> {
                     return Ok(());
                 };
                 let slow = self.guard_live_opcode(k, depth);
-                self.asm.gen_send(send, depth, nl, this, return_offset, slow, self.exit);
+                let pairing = self.pairing(&ins);
+                self.asm.gen_send(send, depth, nl, this, return_offset, pairing, slow, self.exit);
                 return Ok(());
             }
             op::CALL_PY_EXACT_ARGS if !self.c().ref_debug => {
                 let slow = self.guard_live_opcode(k, depth);
                 let return_offset = u16::try_from(ins.next - ins.at).map_err(|_| Refusal::BadBytecode)?;
                 let version = op::CACHE_CALL_PY_EXACT_ARGS_FUNC_VERSION;
-                self.asm.call_py_exact_args(depth, nl, ins.oparg, this, return_offset, version, slow, self.exit);
+                let pairing = self.pairing(&ins);
+                self.asm.call_py_exact_args(depth, nl, ins.oparg, this, return_offset, version, pairing, slow, self.exit);
                 return Ok(());
             }
             // A return with an empty stack (as CPython's compiler emits it)

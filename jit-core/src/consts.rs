@@ -214,6 +214,7 @@ pub struct Switch {
     pub compiled_state: u8,
     pub counter_frame_entries_jit: u64,
     pub counter_frame_switches: u64,
+    pub counter_pair_returns: u64,
     /// `&_Py_InitCleanup`: the code of CALL_ALLOC_AND_ENTER_INIT's shim
     /// frame, which `leave` runs itself.
     pub init_cleanup: u64,
@@ -246,7 +247,7 @@ pub struct Calls {
 }
 
 /// The version of the table's contract; bumped when names change.
-pub const ABI_VERSION: i64 = 15;
+pub const ABI_VERSION: i64 = 16;
 
 impl Consts {
     /// Reads the table; `Err` names the first missing or bad entry.
@@ -442,6 +443,7 @@ impl Consts {
                 compiled_state: byte("codestate.compiled")?,
                 counter_frame_entries_jit: get("counter.frame_entries_jit")? as u64,
                 counter_frame_switches: get("counter.frame_switches")? as u64,
+                counter_pair_returns: get("counter.pair_returns")? as u64,
                 init_cleanup: get("code.init_cleanup")? as u64,
             },
             calls: Calls {
@@ -650,6 +652,7 @@ impl Consts {
                 compiled_state: 1,
                 counter_frame_entries_jit: 0x3020,
                 counter_frame_switches: 0x3028,
+                counter_pair_returns: 0x3030,
                 init_cleanup: 0x5000,
             },
             calls: Calls {

@@ -9,6 +9,12 @@
 //! Values live in the frame's value stack (`frame->localsplus`), so every
 //! instruction boundary is a valid entry.  A result travels in rax
 //! (next_instr) and rdx (stack pointer | kind), as `_PyBJIT_Result`.
+//!
+//! Below that frame, native calls push *return pairs* (see `Pair`): a
+//! call that switches to its callee's machine code pushes the caller's
+//! frame and makes a machine `call`, so that the callee's return or yield
+//! can `ret` to it and the processor's return-stack predictor sees the
+//! frame switch coming.  `exit` drops whatever pairs are left.
 
 use dynasmrt::x64::X64Relocation;
 use dynasmrt::{dynasm, DynamicLabel, DynasmApi, DynasmLabelApi, VecAssembler};
@@ -116,6 +122,37 @@ pub struct Handback {
     pub exit: DynamicLabel,
 }
 
+/// A native call site that pushes a return pair (`[rsp]` = the address
+/// after its `call`, `[rsp + 8]` = the calling frame) when it switches to
+/// the callee: a return or yield to that frame while the pair is on top
+/// `ret`s to it, and the caller goes on at `next` (the instruction after
+/// the call, where a return or yield resumes it), after checking its
+/// code's `instr_ok` byte.  At most `PAIR_BUDGET` pairs per activation of
+/// the trampoline; deeper calls switch without one.
+#[derive(Clone, Copy)]
+pub struct Pair {
+    pub instr_ok: u64,
+    pub next: DynamicLabel,
+}
+
+/// Return pairs one activation of the trampoline may hold (16 bytes
+/// each): enough for the call depths of ordinary code, small against the
+/// C stack that the eval loop's own recursion needs.
+pub const PAIR_BUDGET: i32 = 64;
+
+/// What a frame switch does with return pairs (see `Pair`).
+#[derive(Clone, Copy)]
+pub enum Pairing {
+    /// A return, yield or resume: the pair on top, if it is this frame's,
+    /// is used up (dropped).
+    Drop,
+    /// As `Drop`, where the caller already tested the pair on top and it
+    /// was not this frame's.
+    Tested,
+    /// A native call site: push a pair (within the budget) and `call`.
+    Push(Pair),
+}
+
 /// x64 register numbers, for `load_of_type()`.
 const RAX: u8 = 0;
 const RCX: u8 = 1;
@@ -189,11 +226,11 @@ impl Asm {
         );
     }
 
-    /// Leave machine code with the result in rax:rdx (pops the running
-    /// slot with the alignment).
+    /// Leave machine code with the result in rax:rdx (drops the return
+    /// pairs, and the running slot with the alignment).
     pub fn exit(&mut self) {
         asm!(self.ops
-            ; add rsp, 8
+            ; lea rsp, [rbp - 40]
             ; pop r15
             ; pop r14
             ; pop r13
@@ -241,12 +278,12 @@ impl Asm {
                 ; jne =>out
                 ; mov r8, [r12 + s.tstate_current_frame]
             );
-            self.switch_lookup(true, out, out);
+            self.switch_lookup(true, out, out, Pairing::Drop);
             asm!(self.ops
                 ; =>resume
                 ; mov r8, [r12 + s.tstate_current_frame]
             );
-            self.switch_lookup(false, out, shim);
+            self.switch_lookup(false, out, shim, Pairing::Drop);
             asm!(self.ops
                 // No JIT state: the shim (never compiled) is run here, on a
                 // resume at its first unit with what __init__ returned on
@@ -294,7 +331,11 @@ impl Asm {
     /// r9 holding the code) with rax, rdx and the frame unchanged.
     /// `leave` uses it, and so do the native generator switches, whose
     /// own copy gives each site its own indirect jump to predict.
-    pub fn switch_lookup(&mut self, start: bool, out: DynamicLabel, no_state: DynamicLabel) {
+    /// `pairing`: what happens to return pairs (see `Pair`); with a
+    /// `Push`, a return through the pair comes back after the `call`,
+    /// where this emits the landing, which goes on at the pair's `next`
+    /// (or to `out` if instrumentation changed meanwhile).
+    pub fn switch_lookup(&mut self, start: bool, out: DynamicLabel, no_state: DynamicLabel, pairing: Pairing) {
         let s = self.c.switch.clone();
         let ip = self.c.frame_instr_ptr;
         if start {
@@ -352,13 +393,82 @@ impl Asm {
             ; mov r9, QWORD s.counter_frame_entries_jit as i64
             ; add QWORD [r9], 1
             ; not_entry:
+        );
+        match pairing {
+            Pairing::Drop => {
+                // The pair on top is used up if it is this frame's.
+                let other = self.new_label();
+                self.jump_unless_pair_of_r8(other);
+                asm!(self.ops ; add rsp, 16 ; =>other);
+            }
+            Pairing::Tested => (),
+            Pairing::Push(_) => asm!(self.ops ; mov r11, r13),
+        }
+        self.enter_r8_frame();
+        match pairing {
+            Pairing::Push(pair) => {
+                let landed = self.new_label();
+                asm!(self.ops
+                    ; lea r9, [rbp - 48 - 16 * PAIR_BUDGET]
+                    ; cmp rsp, r9
+                    ; ja >push
+                    ; jmp r10
+                    ; push:
+                    ; push r11
+                    ; call r10
+                    // A return or yield `ret`s here with this frame in r8
+                    // and rax:rdx = (where it resumes, "resume frame"), as
+                    // for the lookup, which the instrumentation check
+                    // replaces: the code is this, and has an entry there.
+                    ; mov r9, QWORD s.counter_pair_returns as i64
+                    ; add QWORD [r9], 1
+                    ; mov r9, QWORD pair.instr_ok as i64
+                    ; cmp BYTE [r9], 0
+                    ; jne =>landed
+                    ; jmp =>out
+                    ; =>landed
+                );
+                self.enter_r8_frame();
+                asm!(self.ops ; jmp =>pair.next);
+            }
+            _ => asm!(self.ops ; jmp r10),
+        }
+    }
+
+    /// The frame in r8 becomes the running frame (counted as a switch).
+    fn enter_r8_frame(&mut self) {
+        let s = self.c.switch.clone();
+        asm!(self.ops
             ; mov r9, QWORD s.counter_frame_switches as i64
             ; add QWORD [r9], 1
             ; mov DWORD [r8 + s.frame_stacktop], -1
             ; mov r13, r8
             ; mov r9, [rbp - 48]
             ; mov [r9], r13
-            ; jmp r10
+        );
+    }
+
+    /// A return or yield to the frame in r8, with rax:rdx = (where it
+    /// resumes, "resume frame"): `ret` through the pair on top if it is
+    /// that frame's (its call site goes on), else fall through.
+    pub fn return_by_pair(&mut self) {
+        if !self.c.switch.enabled {
+            return;
+        }
+        let other = self.new_label();
+        self.jump_unless_pair_of_r8(other);
+        asm!(self.ops ; ret 8 ; =>other);
+    }
+
+    /// Jump to `other` unless a return pair is on top of the stack (the
+    /// stack is below the trampoline's frame) and its frame is r8.
+    fn jump_unless_pair_of_r8(&mut self, other: DynamicLabel) {
+        asm!(self.ops
+            ; lea r9, [rbp - 48]
+            ; cmp rsp, r9
+            ; je =>other
+            ; cmp r8, [rsp + 8]
+            ; jne =>other
         );
     }
 
@@ -461,7 +571,7 @@ impl Asm {
             ; jne =>exit
             ; mov r8, [r12 + current]
         );
-        self.switch_lookup(true, exit, exit);
+        self.switch_lookup(true, exit, exit, Pairing::Drop);
         self.bind(next);
     }
 
@@ -1274,7 +1384,7 @@ impl Asm {
     /// started frame, whose recursion check `leave` makes), FOR_ITER_GEN as
     /// _PUSH_FRAME (counted here, resumed at its instr_ptr).
     #[allow(clippy::too_many_arguments)]
-    pub fn gen_send(&mut self, send: bool, depth: u32, nlocals: u32, this_instr: u64, return_offset: u16, slow: DynamicLabel, exit: DynamicLabel) {
+    pub fn gen_send(&mut self, send: bool, depth: u32, nlocals: u32, this_instr: u64, return_offset: u16, pairing: Pairing, slow: DynamicLabel, exit: DynamicLabel) {
         let n = self.c.native.clone();
         let s = self.c.switch.clone();
         let (ty, ip) = (self.c.ob_type, self.c.frame_instr_ptr);
@@ -1338,7 +1448,7 @@ impl Asm {
                 ; mov edx, n.result_resume_frame
             );
         }
-        self.switch_here(send, exit);
+        self.switch_here(send, exit, pairing);
     }
 
     /// `_PyFrame_StackPush()` of `reg` onto the stack of the frame in r8,
@@ -1356,12 +1466,12 @@ impl Asm {
 
     /// Switch to the frame in r8 as `leave` would, with this site's own
     /// copy of the lookup; what it cannot take goes to `exit` with rax:rdx.
-    fn switch_here(&mut self, start: bool, exit: DynamicLabel) {
+    fn switch_here(&mut self, start: bool, exit: DynamicLabel, pairing: Pairing) {
         if !self.c.switch.enabled {
             asm!(self.ops ; jmp =>exit);
             return;
         }
-        self.switch_lookup(start, exit, exit);
+        self.switch_lookup(start, exit, exit, pairing);
     }
 
     /// YIELD_VALUE of the generator whose frame runs, with the value on top
@@ -1400,7 +1510,8 @@ impl Asm {
         );
         self.push_onto_r8_frame(R9);
         asm!(self.ops ; mov edx, n.result_resume_frame);
-        self.switch_here(false, exit);
+        self.return_by_pair();
+        self.switch_here(false, exit, Pairing::Tested);
     }
 
     /// FOR_ITER_LIST / _TUPLE / _RANGE with the iterator on top (stack slot

@@ -7,7 +7,7 @@
 
 use dynasmrt::{dynasm, DynamicLabel, DynasmApi, DynasmLabelApi};
 
-use super::{Asm, RAX, RBX, RDI};
+use super::{Asm, Pairing, RAX, RBX, RDI};
 use crate::generated::opcodes::Cache;
 
 macro_rules! asm {
@@ -39,7 +39,7 @@ impl Asm {
     /// where to return, and machine code switches to the callee with this
     /// site's own lookup (or leaves through `exit` with "resume frame").
     #[allow(clippy::too_many_arguments)]
-    pub fn call_py_exact_args(&mut self, depth: u32, nlocals: u32, oparg: u32, this_instr: u64, return_offset: u16, version: Cache, slow: DynamicLabel, exit: DynamicLabel) {
+    pub fn call_py_exact_args(&mut self, depth: u32, nlocals: u32, oparg: u32, this_instr: u64, return_offset: u16, version: Cache, pairing: Pairing, slow: DynamicLabel, exit: DynamicLabel) {
         let k = self.c.calls.clone();
         let n = self.c.native.clone();
         let s = self.c.switch.clone();
@@ -142,7 +142,7 @@ impl Asm {
             ; mov rax, r9
             ; mov edx, n.result_resume_frame
         );
-        self.switch_here(false, exit);
+        self.switch_here(false, exit, pairing);
     }
 
     /// The new frame's (r8) locals from `first` on = the `oparg` arguments
@@ -250,7 +250,8 @@ impl Asm {
             ; =>alive
         );
         self.return_tail();
-        self.switch_here(false, exit);
+        self.return_by_pair();
+        self.switch_here(false, exit, Pairing::Tested);
     }
 
     /// The end of a return, from `c_recursion_remaining++` on: pop the
