@@ -1303,5 +1303,42 @@ class NativeFastPathTest(unittest.TestCase):
         ''')
 
 
+    def test_failed_specialization_keeps_the_recompiles(self):
+        # A subscript of an array cannot be specialized: its adaptive
+        # counter fires again and again, and each time the recompile is
+        # called off (the opcode did not change), so the code object keeps
+        # its recompiles for the instructions that do get specialized
+        # later: here a float multiplication first run in machine code.
+        self.check('''
+            from array import array
+            def f(a, n, later):
+                s = 0.0
+                for i in range(n):
+                    s += a[i & 3]
+                if later:
+                    for i in range(n):
+                        s = s * 1.0
+                return s
+            a = array("d", [1.0, 2.0, 3.0, 4.0])
+            for _ in range(10):
+                f(a, 10, False)
+            assert sys._jit.compile(f) is None
+            st = sys._jit.stats
+            r0, off0 = st()["recompiled"], st()["recompiles_called_off"]
+            for _ in range(20):
+                assert f(a, 4000, False) == 10000.0
+            assert st()["recompiles_called_off"] - off0 >= 5, st()["recompiles_called_off"] - off0
+            assert st()["recompiled"] == r0
+            names = {i.opname for i in dis.get_instructions(f, adaptive=True)}
+            assert "BINARY_OP_MULTIPLY_FLOAT" not in names, names
+            assert f(a, 4000, True) == 10000.0
+            assert "BINARY_OP_MULTIPLY_FLOAT" in {i.opname for i in dis.get_instructions(f, adaptive=True)}
+            assert st()["recompiled"] > r0
+            before = slow("BINARY_OP_MULTIPLY_FLOAT")
+            assert f(a, 4000, True) == 10000.0
+            assert slow("BINARY_OP_MULTIPLY_FLOAT") == before
+            print("ok")
+        ''')
+
 if __name__ == "__main__":
     unittest.main()
