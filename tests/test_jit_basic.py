@@ -301,6 +301,47 @@ class MachineCodeTest(unittest.TestCase):
         self.assertIn("RETURN_VALUE", off)
         self.assertEqual(on, off)
 
+    def test_perf_map_names_machine_code(self):
+        # PYTHON_JIT_PERF_MAP=1: each compile appends its pieces of machine
+        # code to /tmp/perf-<pid>.map, named after their instructions, and
+        # Tools/jit-profile attributes costs at those addresses to them.
+        code = """
+            import os, sys
+            def f(n):
+                s = 0
+                for i in range(n):
+                    s += i
+                return s
+            f(3)
+            print(os.getpid())
+        """
+        rc, out, err = run(code, env={"PYTHON_JIT_THRESHOLD": "0",
+                                      "PYTHON_JIT_PERF_MAP": "1"})
+        self.assertEqual(rc, 0, err)
+        path = f"/tmp/perf-{int(out)}.map"
+        self.addCleanup(os.unlink, path)
+        with open(path) as f:
+            lines = f.read().splitlines()
+        pieces = [re.fullmatch(r"([0-9a-f]+) ([0-9a-f]+) bjit:([0-9a-f]+)\+(\d+) (.+)", l)
+                  for l in lines]
+        self.assertTrue(all(pieces), lines[:5])
+        names = {m.group(5) for m in pieces}
+        self.assertTrue({"FOR_ITER_RANGE", "RETURN_VALUE", "exit"} <= names
+                        or {"FOR_ITER", "RETURN_VALUE", "exit"} <= names, names)
+        # A made-up callgrind file with costs at two addresses of the map.
+        first = next(m for m in pieces if m.group(5) == "RETURN_VALUE")
+        addr = int(first.group(1), 16)
+        fake = os.path.join(os.path.dirname(path), f"cg-{int(out)}.out")
+        self.addCleanup(os.unlink, fake)
+        with open(fake, "w") as f:
+            f.write("positions: instr line\nevents: Ir\nfn=(1) ???\n"
+                    f"{addr:#x} 0 7\n+1 0 5\n0x10 0 1000\n")
+        tool = os.path.join(os.path.dirname(os.path.dirname(__file__)), "Tools", "jit-profile")
+        p = subprocess.run([sys.executable, tool, fake, path], capture_output=True, text=True)
+        self.assertEqual(p.returncode, 0, p.stderr)
+        self.assertRegex(p.stdout, r"\(all\) +12\n")
+        self.assertRegex(p.stdout, r"RETURN_VALUE +12\n")
+
     def test_same_output_as_the_interpreter(self):
         program = """
             import sys
