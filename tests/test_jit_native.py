@@ -1340,5 +1340,70 @@ class NativeFastPathTest(unittest.TestCase):
             print("ok")
         ''')
 
+    def test_attribute_guard_failures_deopt_as_the_interpreter(self):
+        # Attribute sites compiled for A that then see B: the out-of-line
+        # path calls the family's generic instruction directly (its DEOPT
+        # target), which counts the misses as the interpreter's does, so
+        # the site is specialized again for B, and the same machine code,
+        # which reads the live inline cache, runs natively for B.  Results
+        # and reference counts stay right.
+        self.check('''
+            class A:
+                def __init__(self, v):
+                    self.v = v
+                def m(self):
+                    return 1
+            class B:
+                def __init__(self, v):
+                    self.w = 0
+                    self.v = v
+                def m(self):
+                    return 2
+            class SA:
+                __slots__ = ("v",)
+            class SB:
+                __slots__ = ("w", "v")
+            def load(o):
+                return o.v
+            def store(o, x):
+                o.v = x
+            def method(o):
+                return o.m()
+            def slot(o):
+                return o.v
+            sa, sb = SA(), SB()
+            sa.v, sb.v, sb.w = 1, 2, 0
+            for f, opname, a in ((load, "LOAD_ATTR_INSTANCE_VALUE", A(1)),
+                                 (store, "STORE_ATTR_INSTANCE_VALUE", A(1)),
+                                 (method, "LOAD_ATTR_METHOD_WITH_VALUES", A(1)),
+                                 (slot, "LOAD_ATTR_SLOT", sa)):
+                args = (a, 5) if f is store else (a,)
+                specialize_and_compile(f, opname, *args)
+            big = 10**30
+            b = B(big)
+            n = sys.getrefcount(big)
+            s0 = slow("LOAD_ATTR_INSTANCE_VALUE")
+            for _ in range(2000):
+                assert load(b) is big
+            assert sys.getrefcount(big) == n
+            grew = slow("LOAD_ATTR_INSTANCE_VALUE") - s0
+            # Some misses, then B's specialization runs natively.
+            assert 0 < grew < 500, grew
+            s0 = slow("LOAD_ATTR_INSTANCE_VALUE")
+            assert load(b) is big and slow("LOAD_ATTR_INSTANCE_VALUE") == s0
+            for _ in range(2000):
+                store(b, big)
+            assert b.v is big and sys.getrefcount(big) == n
+            assert slow("STORE_ATTR_INSTANCE_VALUE") < 500
+            for _ in range(2000):
+                assert method(b) == 2
+            assert slow("LOAD_ATTR_METHOD_WITH_VALUES") < 500
+            for _ in range(2000):
+                assert slot(sb) == 2
+            assert slow("LOAD_ATTR_SLOT") < 500
+            assert load(A(3)) == 3 and method(A(0)) == 1 and slot(sa) == 1
+            print("ok")
+        ''')
+
 if __name__ == "__main__":
     unittest.main()

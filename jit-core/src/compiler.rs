@@ -775,6 +775,37 @@ impl Gen<'_> {
     /// entry of this code object, or back to the eval loop.
     /// Returns true if it falls through to the next instruction.
     fn gen_helper_call(&mut self, ins: &Instr, depth: u32, countdown: bool) -> Result<bool, Refusal> {
+        self.helper_call_with(ins, depth, countdown, None)
+    }
+
+    /// The family's deopt target for the out-of-line path of a native
+    /// fast path whose guards are exactly its instruction's DEOPT_IFs:
+    /// when they failed and the opcode is still the one compiled, the
+    /// specialized helper would only deopt, so it is called directly.
+    /// (Other fast paths guard more narrowly than their helper, or their
+    /// out-of-line path also serves cases the helper handles.)
+    fn direct_deopt(&self, ins: &Instr) -> Option<u64> {
+        let exact_guards = matches!(
+            ins.opcode,
+            op::LOAD_ATTR_INSTANCE_VALUE
+                | op::LOAD_ATTR_SLOT
+                | op::LOAD_ATTR_METHOD_WITH_VALUES
+                | op::LOAD_ATTR_METHOD_NO_DICT
+                | op::STORE_ATTR_INSTANCE_VALUE
+                | op::STORE_ATTR_SLOT
+        );
+        if !exact_guards || !self.input.live || self.c().deopts == 0 {
+            return None;
+        }
+        // SAFETY: `deopts` is the address of `_PyBJIT_Deopts[256]`.
+        let f = unsafe { *((self.c().deopts as *const u64).add(ins.opcode as usize)) };
+        (f != 0).then_some(f)
+    }
+
+    /// As `gen_helper_call()`; with `deopt`, the out-of-line path of a
+    /// native fast path calls that instead of the helper while the live
+    /// opcode is the one compiled (see `direct_deopt()`).
+    fn helper_call_with(&mut self, ins: &Instr, depth: u32, countdown: bool, deopt: Option<u64>) -> Result<bool, Refusal> {
         let nl = self.input.nlocalsplus;
         let this = self.addr(ins.at);
         let Some((opcode, helper)) = self.helper(ins) else {
@@ -793,7 +824,10 @@ impl Gen<'_> {
                 self.gen_countdown(ins, depth);
             }
             let table = if self.input.live { self.c().helpers } else { 0xdead_0000 };
-            self.asm.call_live_helper(depth, nl, this, ins.oparg, table);
+            match deopt {
+                Some(f) => self.asm.call_live_helper_or(depth, nl, this, ins.oparg, table, ins.opcode, f),
+                None => self.asm.call_live_helper(depth, nl, this, ins.oparg, table),
+            }
             if ins.start != ins.at {
                 self.asm.interpret_from(start, self.c().result_interpret);
             }
@@ -924,7 +958,8 @@ pub fn compile(input: &Input, consts: &Consts, stubs: Stubs) -> Result<Compiled,
         mark(&g, Some(k), "slow ");
         let counter = consts.native.counter_native_slow + 8 * u64::from(code.instrs[k].opcode);
         g.asm.count(counter);
-        if g.gen_helper_call(&code.instrs[k], depth, !counted)? {
+        let deopt = g.direct_deopt(&code.instrs[k]);
+        if g.helper_call_with(&code.instrs[k], depth, !counted, deopt)? {
             g.asm.jump(g.labels[k + 1]);
         }
     }

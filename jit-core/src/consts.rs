@@ -37,6 +37,8 @@ pub struct Consts {
     pub fn_incref: u64,
     pub fn_decref: u64,
     pub helpers: u64,
+    /// `_PyBJIT_Deopts[256]`: a specialized opcode's family deopt target.
+    pub deopts: u64,
     pub counter_handback_instrumentation: u64,
     pub counter_handback_no_entry: u64,
     pub counter_handback_unsupported: u64,
@@ -247,7 +249,7 @@ pub struct Calls {
 }
 
 /// The version of the table's contract; bumped when names change.
-pub const ABI_VERSION: i64 = 16;
+pub const ABI_VERSION: i64 = 17;
 
 impl Consts {
     /// Reads the table; `Err` names the first missing or bad entry.
@@ -300,6 +302,7 @@ impl Consts {
             fn_incref: get("fn.Py_IncRef")? as u64,
             fn_decref: get("fn.Py_DecRef")? as u64,
             helpers: get("helpers")? as u64,
+            deopts: get("deopts")? as u64,
             counter_handback_instrumentation: get("counter.handback_instrumentation")? as u64,
             counter_handback_no_entry: get("counter.handback_no_entry")? as u64,
             counter_handback_unsupported: get("counter.handback_unsupported")? as u64,
@@ -522,6 +525,7 @@ impl Consts {
             fn_incref: 0x2010,
             fn_decref: 0x2020,
             helpers: 0,
+            deopts: 0,
             counter_handback_instrumentation: 0x3000,
             counter_handback_no_entry: 0x3008,
             counter_handback_unsupported: 0x3010,

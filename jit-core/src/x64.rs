@@ -518,6 +518,26 @@ impl Asm {
         );
     }
 
+    /// As `call_live_helper()`, but while the live opcode is `opcode`,
+    /// call `helper` instead (a deopt target).
+    #[allow(clippy::too_many_arguments)]
+    pub fn call_live_helper_or(&mut self, depth: u32, nlocals: u32, this_instr: u64, oparg: u32, table: u64, opcode: u8, helper: u64) {
+        let disp = self.sp_disp(depth, nlocals);
+        self.helper_args(disp, this_instr, oparg);
+        asm!(self.ops
+            ; movzx eax, BYTE [rcx]
+            ; cmp eax, i32::from(opcode)
+            ; jne >live
+            ; mov rax, QWORD helper as i64
+            ; call rax
+            ; jmp >done
+            ; live:
+            ; mov r9, QWORD table as i64
+            ; call QWORD [r9 + rax * 8]
+            ; done:
+        );
+    }
+
     /// A helper that asks for the interpreter (`_PyBJIT_INTERPRET`) names
     /// the instruction's opcode unit; make it `start`, the first of its
     /// EXTENDED_ARG prefixes, so that the interpreter sees the whole oparg.
