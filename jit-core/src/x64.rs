@@ -396,10 +396,19 @@ impl Asm {
         );
         match pairing {
             Pairing::Drop => {
-                // The pair on top is used up if it is this frame's.
+                // The pair on top is used up if it is this frame's: `ret`
+                // through it to the entry found, which keeps the
+                // processor's return stack in step with the pairs (a
+                // dropped pair would leave its `call` there and every
+                // return above it mispredicted).
                 let other = self.new_label();
                 self.jump_unless_pair_of_r8(other);
-                asm!(self.ops ; add rsp, 16 ; =>other);
+                self.enter_r8_frame();
+                asm!(self.ops
+                    ; mov [rsp], r10
+                    ; ret 8
+                    ; =>other
+                );
             }
             Pairing::Tested => (),
             Pairing::Push(_) => asm!(self.ops ; mov r11, r13),
