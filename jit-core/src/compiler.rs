@@ -133,7 +133,7 @@ impl Gen<'_> {
     /// callee's return or yield continues), if that has an entry.
     fn pairing(&self, ins: &Instr) -> Pairing {
         match self.label_at(i64::from(ins.next)) {
-            Some(next) => Pairing::Push(Pair { instr_ok: self.input.instr_ok_addr, next }),
+            Some(next) => Pairing::Push(Pair { instr_ok: self.input.instr_ok_addr, next, unless_esi: false }),
             None => Pairing::Drop,
         }
     }
@@ -557,7 +557,12 @@ impl Gen<'_> {
                     return Ok(());
                 };
                 let slow = self.guard_live_opcode(k, depth);
-                let pairing = self.pairing(&ins);
+                // A return pair for generators (their yields return
+                // through it), not for coroutines (see gen_send).
+                let pairing = match self.pairing(&ins) {
+                    Pairing::Push(pair) => Pairing::Push(Pair { unless_esi: send, ..pair }),
+                    other => other,
+                };
                 self.asm.gen_send(send, depth, nl, this, return_offset, pairing, slow, self.exit);
                 return Ok(());
             }
@@ -565,7 +570,11 @@ impl Gen<'_> {
                 let slow = self.guard_live_opcode(k, depth);
                 let return_offset = u16::try_from(ins.next - ins.at).map_err(|_| Refusal::BadBytecode)?;
                 let version = op::CACHE_CALL_PY_EXACT_ARGS_FUNC_VERSION;
-                let pairing = self.pairing(&ins);
+                // No pair for calls of generator functions (see call_py_exact_args).
+                let pairing = match self.pairing(&ins) {
+                    Pairing::Push(pair) => Pairing::Push(Pair { unless_esi: true, ..pair }),
+                    other => other,
+                };
                 self.asm.call_py_exact_args(depth, nl, ins.oparg, this, return_offset, version, pairing, slow, self.exit);
                 return Ok(());
             }

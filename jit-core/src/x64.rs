@@ -133,6 +133,9 @@ pub struct Handback {
 pub struct Pair {
     pub instr_ok: u64,
     pub next: DynamicLabel,
+    /// Push no pair when esi is not zero: SEND_GEN to a coroutine, a call
+    /// of a generator function (whose switch back is a helper's).
+    pub unless_esi: bool,
 }
 
 /// Return pairs one activation of the trampoline may hold (16 bytes
@@ -399,8 +402,8 @@ impl Asm {
                 // The pair on top is used up if it is this frame's: `ret`
                 // through it to the entry found, which keeps the
                 // processor's return stack in step with the pairs (a
-                // dropped pair would leave its `call` there and every
-                // return above it mispredicted).
+                // dropped pair would leave its `call` there and the
+                // returns above it mispredicted).
                 let other = self.new_label();
                 self.jump_unless_pair_of_r8(other);
                 self.enter_r8_frame();
@@ -417,6 +420,14 @@ impl Asm {
         match pairing {
             Pairing::Push(pair) => {
                 let landed = self.new_label();
+                if pair.unless_esi {
+                    asm!(self.ops
+                        ; test esi, esi
+                        ; jz >budget
+                        ; jmp r10
+                        ; budget:
+                    );
+                }
                 asm!(self.ops
                     ; lea r9, [rbp - 48 - 16 * PAIR_BUDGET]
                     ; cmp rsp, r9
@@ -1431,11 +1442,16 @@ impl Asm {
             ; cmp rax, rdx
         );
         if send {
+            // esi = 1 for a coroutine, which gets no return pair: most
+            // awaits end with the coroutine's return, not a yield.
             asm!(self.ops
+                ; xor esi, esi
+                ; cmp rax, rdx
                 ; je >type_ok
                 ; mov rdx, QWORD n.coro_type as i64
                 ; cmp rax, rdx
                 ; jne =>slow
+                ; mov esi, 1
                 ; type_ok:
             );
         } else {

@@ -141,6 +141,11 @@ impl Asm {
             ; sub DWORD [r12 + s.tstate_py_recursion_remaining], 1
             ; mov rax, r9
             ; mov edx, n.result_resume_frame
+            // esi != 0: generator or coroutine code, whose RETURN_GENERATOR
+            // goes back through its helper, never a native return: no
+            // return pair (see `Pair`).
+            ; mov esi, DWORD [rdi + k.code_flags]
+            ; and esi, k.generator_flags
         );
         self.switch_here(false, exit, pairing);
     }
