@@ -766,12 +766,15 @@ impl Gen<'_> {
     /// float mixed with a compact int, else `slow`.
     fn gen_float_arith(&mut self, ins: &Instr, depth: u32, float_op: FloatOp, slow: DynamicLabel) {
         let (nl, this, next) = (self.input.nlocalsplus, self.addr(ins.at), self.addr(ins.next));
-        let (mixed, done) = (self.asm.new_label(), self.asm.new_label());
-        self.asm.float_binop(float_op, depth, nl, this, next, mixed, self.exit);
-        self.asm.jump(done);
-        self.asm.bind(mixed);
-        self.asm.mixed_float_binop(float_op, depth, nl, this, next, slow, self.exit);
+        let (mixed, done, exit) = (self.asm.new_label(), self.asm.new_label(), self.exit);
+        self.asm.float_binop(float_op, depth, nl, this, next, mixed, exit);
         self.asm.bind(done);
+        // A float mixed with an int: out of line.
+        self.asm.cold(move |a| {
+            a.bind(mixed);
+            a.mixed_float_binop(float_op, depth, nl, this, next, slow, exit);
+            a.jump(done);
+        });
     }
 
     fn gen_load_fast(&mut self, local: u32, depth: u32) {
@@ -972,8 +975,12 @@ pub fn compile(input: &Input, consts: &Consts, stubs: Stubs) -> Result<Compiled,
             g.asm.jump(g.labels[k + 1]);
         }
     }
+    mark(&g, None, "cold");
+    g.asm.emit_cold();
     mark(&g, None, "countdowns");
     g.asm.emit_countdowns();
+    mark(&g, None, "deallocs");
+    g.asm.emit_deallocs();
     if let Some(l) = g.return_shared {
         g.asm.bind(l);
         mark(&g, None, "return");

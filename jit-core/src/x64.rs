@@ -172,6 +172,24 @@ pub struct Asm {
     pub c: Consts,
     /// Adaptive countdowns whose out-of-line half is still to emit.
     countdowns: Vec<Countdown>,
+    /// Deallocations whose out-of-line call is still to emit.
+    deallocs: Vec<Dealloc>,
+    /// Rarely taken code to emit after all instructions (`cold()`).
+    colds: Vec<ColdBlock>,
+    /// The shared switch after a CALL helper (`exit_or_switch_unless_next()`).
+    helper_switch: Option<DynamicLabel>,
+}
+
+/// Code that `cold()` deferred.
+type ColdBlock = Box<dyn FnOnce(&mut Asm)>;
+
+/// The out-of-line half of one `decref()`: the object (in rax) reached
+/// a count of 0.
+struct Dealloc {
+    entry: DynamicLabel,
+    back: DynamicLabel,
+    this_instr: u64,
+    check: Option<Handback>,
 }
 
 /// The out-of-line half of one `adaptive_countdown()`.
@@ -192,7 +210,7 @@ macro_rules! asm {
 
 impl Asm {
     pub fn new(c: &Consts) -> Asm {
-        Asm { ops: VecAssembler::new(0), c: c.clone(), countdowns: Vec::new() }
+        Asm { ops: VecAssembler::new(0), c: c.clone(), countdowns: Vec::new(), deallocs: Vec::new(), colds: Vec::new(), helper_switch: None }
     }
 
     pub fn offset(&self) -> usize {
@@ -207,7 +225,10 @@ impl Asm {
         asm!(self.ops; =>l);
     }
 
-    pub fn finish(self) -> Result<Vec<u8>, String> {
+    pub fn finish(mut self) -> Result<Vec<u8>, String> {
+        // Whatever was deferred after the last emit_cold() / emit_deallocs().
+        self.emit_cold();
+        self.emit_deallocs();
         self.ops.finalize().map_err(|e| format!("{e:?}"))
     }
 
@@ -599,12 +620,30 @@ impl Asm {
             self.exit_unless_next(exit);
             return;
         }
-        let start_frame = self.c.native.result_start_frame;
-        let current = self.c.switch.tstate_current_frame;
-        let next = self.new_label();
+        // The switch is the same for every call site of the code object:
+        // emitted once, out of line.
+        let shared = match self.helper_switch {
+            Some(l) => l,
+            None => {
+                let l = self.new_label();
+                self.helper_switch = Some(l);
+                self.cold(move |a| a.helper_switch(l, exit));
+                l
+            }
+        };
         asm!(self.ops
             ; test dl, 7
-            ; jz =>next
+            ; jnz =>shared
+        );
+    }
+
+    /// At `l`: a helper's result other than "continue" in rax:rdx; switch
+    /// to the frame it started, or leave.
+    fn helper_switch(&mut self, l: DynamicLabel, exit: DynamicLabel) {
+        let start_frame = self.c.native.result_start_frame;
+        let current = self.c.switch.tstate_current_frame;
+        asm!(self.ops
+            ; =>l
             ; mov ecx, edx
             ; and ecx, 7
             ; cmp ecx, start_frame
@@ -612,7 +651,6 @@ impl Asm {
             ; mov r8, [r12 + current]
         );
         self.switch_lookup(true, exit, exit, Pairing::Drop);
-        self.bind(next);
     }
 
     /// Jump to `l` if the byte at `addr` is zero (rax:rdx unchanged).
@@ -820,6 +858,18 @@ impl Asm {
     fn incref_inline(&mut self, reg: u8, scratch: u8) {
         let off = self.c.ob_refcnt;
         // Immortal objects keep 0xFFFFFFFF in the low half: +1 wraps to 0.
+        // The usual registers with the field at offset 0 (every build but
+        // Py_TRACE_REFS) get the short encoding: 9 bytes instead of 26.
+        if off == 0 && reg == RAX && scratch == RCX {
+            asm!(self.ops
+                ; mov ecx, DWORD [rax]
+                ; add ecx, 1
+                ; je BYTE >done
+                ; mov DWORD [rax], ecx
+                ; done:
+            );
+            return;
+        }
         asm!(self.ops
             ; mov Rd(scratch), DWORD [Rq(reg) + off]
             ; add Rd(scratch), 1
@@ -835,6 +885,16 @@ impl Asm {
     #[allow(clippy::useless_conversion)] // in dynasm's expansion of Rq()
     fn release_or_jump(&mut self, reg: u8, kept: DynamicLabel) {
         let rc = self.c.ob_refcnt;
+        if rc == 0 && reg == RAX {
+            asm!(self.ops
+                ; mov ecx, DWORD [rax]
+                ; test ecx, ecx
+                ; js =>kept
+                ; dec QWORD [rax]
+                ; jnz =>kept
+            );
+            return;
+        }
         asm!(self.ops
             ; cmp DWORD [Rq(reg) + rc], 0
             ; jl =>kept
@@ -849,13 +909,87 @@ impl Asm {
     /// After a deallocation (which may run `__del__` and switch on
     /// tracing), `check` hands the frame back at the next instruction if
     /// instrumentation changed (None: the caller checks later).
+    /// In release builds only the count is inline; the deallocation and
+    /// the check are out of line (`emit_deallocs()`), so that the hot path
+    /// stays short.
     pub fn decref(&mut self, use_rcx: bool, xdecref: bool, this_instr: u64, check: Option<Handback>) {
         let done = self.new_label();
-        self.decref_or_jump(use_rcx, xdecref, this_instr, done);
-        if let Some(check) = check {
-            self.handback_if_instrumented(check);
+        if self.c.ref_debug {
+            self.decref_or_jump(use_rcx, xdecref, this_instr, done);
+            if let Some(check) = check {
+                self.handback_if_instrumented(check);
+            }
+            self.bind(done);
+            return;
+        }
+        let entry = self.new_label();
+        if use_rcx {
+            asm!(self.ops ; mov rax, rcx);
+        }
+        let rc = self.c.ob_refcnt;
+        if rc == 0 {
+            if xdecref {
+                asm!(self.ops ; test rax, rax ; jz BYTE >kept);
+            }
+            // Immortal: the low 32 bits are negative.
+            asm!(self.ops
+                ; mov ecx, DWORD [rax]
+                ; test ecx, ecx
+                ; js BYTE >kept
+                ; dec QWORD [rax]
+                ; jz =>entry
+                ; kept:
+            );
+        } else {
+            if xdecref {
+                asm!(self.ops ; test rax, rax ; jz >kept);
+            }
+            asm!(self.ops
+                ; cmp DWORD [rax + rc], 0
+                ; jl >kept
+                ; sub QWORD [rax + rc], 1
+                ; jz =>entry
+                ; kept:
+            );
         }
         self.bind(done);
+        self.deallocs.push(Dealloc { entry, back: done, this_instr, check });
+    }
+
+    /// Emit `f` out of line, after all instructions (`emit_cold()`): for
+    /// paths the hot code jumps to rarely, which then jump back.
+    pub fn cold(&mut self, f: impl FnOnce(&mut Asm) + 'static) {
+        self.colds.push(Box::new(f));
+    }
+
+    /// The blocks `cold()` deferred (including those they defer).
+    pub fn emit_cold(&mut self) {
+        while !self.colds.is_empty() {
+            for f in std::mem::take(&mut self.colds) {
+                f(self);
+            }
+        }
+    }
+
+    /// The out-of-line halves of `decref()`: set frame->instr_ptr, call
+    /// the deallocator, check the instrumentation, go back.
+    pub fn emit_deallocs(&mut self) {
+        let ip = self.c.frame_instr_ptr;
+        let f = self.c.fn_dealloc;
+        for d in std::mem::take(&mut self.deallocs) {
+            asm!(self.ops
+                ; =>d.entry
+                ; mov rcx, QWORD d.this_instr as i64
+                ; mov [r13 + ip], rcx
+                ; mov rdi, rax
+                ; mov rax, QWORD f as i64
+                ; call rax
+            );
+            if let Some(check) = d.check {
+                self.handback_if_instrumented(check);
+            }
+            asm!(self.ops ; jmp =>d.back);
+        }
     }
 
     /// Py_DECREF(rax or rcx) (Py_XDECREF if `xdecref`), jumping to `kept` unless
