@@ -53,12 +53,16 @@ pub struct Stubs {
     /// The end of a native return whose code object was freed
     /// (`Asm::return_dealloc_code_stub`).
     pub return_dealloc_code: u64,
+    /// The rest of every native return (`Asm::return_stub`).
+    pub return_stub: u64,
+    /// The shared part of CALL_PY_EXACT_ARGS (`Asm::push_frame_stub`).
+    pub push_frame: u64,
 }
 
 impl Stubs {
     /// Addresses for tests that never run the code.
     pub fn fake() -> Stubs {
-        Stubs { call_then_leave: 0x30_0000, leave: 0x30_0010, return_dealloc_code: 0x30_0020 }
+        Stubs { call_then_leave: 0x30_0000, leave: 0x30_0010, return_dealloc_code: 0x30_0020, return_stub: 0x30_0030, push_frame: 0x30_0040 }
     }
 }
 
@@ -78,8 +82,6 @@ struct Gen<'a> {
     /// RETURN_GENERATOR): its frame is the generator's, and its returns
     /// are the helper's.
     generator: bool,
-    /// The code object's one `return_shared()`, if it has a native return.
-    return_shared: Option<DynamicLabel>,
     /// Where a helper's result goes when instrumentation changed during
     /// the call: counted, then to the eval loop as it is (one per code
     /// object, out of line).
@@ -575,7 +577,7 @@ impl Gen<'_> {
                     Pairing::Push(pair) => Pairing::Push(Pair { unless_esi: true, ..pair }),
                     other => other,
                 };
-                self.asm.call_py_exact_args(depth, nl, ins.oparg, this, return_offset, version, pairing, slow, self.exit);
+                self.asm.call_py_exact_args(depth, nl, ins.oparg, this, return_offset, version, self.stubs.push_frame, pairing, slow, self.exit);
                 return Ok(());
             }
             // A return with an empty stack (as CPython's compiler emits it)
@@ -590,7 +592,7 @@ impl Gen<'_> {
                     let obj = *self.input.consts.get(ins.oparg as usize).ok_or(Refusal::BadBytecode)?;
                     RetVal::Const { obj, incref: !self.is_immortal(obj) }
                 };
-                let shared = *self.return_shared.get_or_insert_with(|| self.asm.new_label());
+                let shared = self.stubs.return_stub;
                 self.asm.return_site(value, depth, nl, this, slow, shared);
                 return Ok(());
             }
@@ -944,7 +946,7 @@ pub fn compile(input: &Input, consts: &Consts, stubs: Stubs) -> Result<Compiled,
     let exit = asm.new_label();
     let dynamic = asm.new_label();
     let generator = code.instrs.iter().any(|i| i.opcode == op::RETURN_GENERATOR);
-    let mut g = Gen { asm, input, code: &code, labels, exit, dynamic, stubs, slow: Vec::new(), generator, return_shared: None, instr_changed: None };
+    let mut g = Gen { asm, input, code: &code, labels, exit, dynamic, stubs, slow: Vec::new(), generator, instr_changed: None };
     let mut offsets = Vec::with_capacity(code.instrs.len());
     let mut marks = Vec::new();
     let mut mark = |g: &Gen, k: Option<usize>, what: &str| {
@@ -981,11 +983,6 @@ pub fn compile(input: &Input, consts: &Consts, stubs: Stubs) -> Result<Compiled,
     g.asm.emit_countdowns();
     mark(&g, None, "deallocs");
     g.asm.emit_deallocs();
-    if let Some(l) = g.return_shared {
-        g.asm.bind(l);
-        mark(&g, None, "return");
-        g.asm.return_shared(input.nlocalsplus, stubs.return_dealloc_code, exit);
-    }
     if let Some(l) = g.instr_changed {
         g.asm.bind(l);
         g.asm.count(consts.counter_handback_instrumentation);

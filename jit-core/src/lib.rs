@@ -97,7 +97,13 @@ fn build_runtime(consts: Consts) -> Option<Runtime> {
     asm.trampoline_enter();
     let leave_label = asm.new_label();
     let return_dealloc_code = asm.offset();
+    let dealloc_code_label = asm.new_label();
+    asm.bind(dealloc_code_label);
     asm.return_dealloc_code_stub(leave_label);
+    let return_stub = asm.offset();
+    asm.return_stub(dealloc_code_label, leave_label);
+    let push_frame = asm.offset();
+    asm.push_frame_stub();
     let stub = asm.offset();
     asm.call_rax();
     let leave = asm.offset();
@@ -120,6 +126,8 @@ fn build_runtime(consts: Consts) -> Option<Runtime> {
             call_then_leave: (base + stub) as u64,
             leave: (base + leave) as u64,
             return_dealloc_code: (base + return_dealloc_code) as u64,
+            return_stub: (base + return_stub) as u64,
+            push_frame: (base + push_frame) as u64,
         },
         _trampoline: block,
     })

@@ -30,31 +30,27 @@ impl Asm {
     /// CALL_PY_EXACT_ARGS with `oparg` arguments, the callable at stack
     /// slot `depth - 2 - oparg`, as the interpreter runs it.  Guards (else
     /// jump to `slow`, nothing done), after the caller's live-opcode guard
-    /// which leaves `this_instr` in rcx: no PEP 523 evaluator, an exact
-    /// function whose version is the live cache's, `co_argcount` equal to
-    /// the arguments given (with self), room for the frame in the thread's
-    /// chunk, `py_recursion_remaining` above 1.  Then the callee's frame is
-    /// pushed and initialized (`_PyFrame_PushUnchecked()`), takes the
-    /// callable, self and the arguments from the stack, this frame records
-    /// where to return, and machine code switches to the callee with this
-    /// site's own lookup (or leaves through `exit` with "resume frame").
+    /// which leaves `this_instr` in rcx: an exact function whose version
+    /// is the live cache's, then the trampoline's `push_frame_stub()` (the
+    /// guards shared by every site, and the frame push: one copy for all
+    /// code, so that it stays in the instruction cache).  Then this frame
+    /// records where to return, and machine code switches to the callee
+    /// with this site's own lookup (or leaves through `exit` with "resume
+    /// frame").
     #[allow(clippy::too_many_arguments)]
-    pub fn call_py_exact_args(&mut self, depth: u32, nlocals: u32, oparg: u32, this_instr: u64, return_offset: u16, version: Cache, pairing: Pairing, slow: DynamicLabel, exit: DynamicLabel) {
+    pub fn call_py_exact_args(&mut self, depth: u32, nlocals: u32, oparg: u32, this_instr: u64, return_offset: u16, version: Cache, push_frame: u64, pairing: Pairing, slow: DynamicLabel, exit: DynamicLabel) {
         let k = self.c.calls.clone();
         let n = self.c.native.clone();
         let s = self.c.switch.clone();
-        let (ty, ip, lp) = (self.c.ob_type, self.c.frame_instr_ptr, self.c.frame_localsplus);
+        let (ty, ip) = (self.c.ob_type, self.c.frame_instr_ptr);
         let base = depth - 2 - oparg;
         let (d_callable, d_self) = (self.sp_disp(base, nlocals), self.sp_disp(base + 1, nlocals));
+        let d_args = self.sp_disp(depth - oparg, nlocals);
         // read_u32(&this_instr[unit].cache)
         debug_assert_eq!(version.units, 2);
         let at = 2 * version.unit as i32;
         asm!(self.ops
-            // _CHECK_PEP_523
-            ; mov rax, [r12 + n.tstate_interp]
-            ; cmp QWORD [rax + n.interp_eval_frame], 0
-            ; jne =>slow
-            // _CHECK_FUNCTION_EXACT_ARGS: rsi = func, rdi = its code.
+            // _CHECK_FUNCTION_VERSION: rsi = func.
             ; mov rsi, [r13 + d_callable]
             ; mov rax, QWORD k.function_type as i64
             ; cmp [rsi + ty], rax
@@ -62,27 +58,67 @@ impl Asm {
             ; mov eax, DWORD [rcx + at]
             ; cmp [rsi + k.func_version], eax
             ; jne =>slow
-            ; mov rdi, [rsi + k.func_code]
             ; mov rdx, [r13 + d_self]
+            ; lea rcx, [r13 + d_args]
+            ; mov r10d, oparg as i32
+            ; mov rax, QWORD push_frame as i64
+            ; call rax
+            ; test r8, r8
+            ; jz =>slow
+            // _SAVE_RETURN_OFFSET, and this frame as the eval loop leaves
+            // it: at the CALL, with the call's operands gone.
+            ; mov WORD [r13 + n.frame_return_offset], return_offset as i16
+            ; mov rax, QWORD this_instr as i64
+            ; mov [r13 + ip], rax
+            ; mov DWORD [r13 + s.frame_stacktop], (nlocals + base) as i32
+            ; mov rax, r9
+            ; mov edx, n.result_resume_frame
+        );
+        self.switch_here(false, exit, pairing);
+    }
+
+    /// The shared part of CALL_PY_EXACT_ARGS, called (a machine `call`)
+    /// with rsi = the function (its type and version checked), rdx = self
+    /// or NULL, rcx = the address of the first of the r10d arguments on
+    /// the caller's stack.  Guards (else r8 = 0, nothing done): no PEP 523
+    /// evaluator, `co_argcount` equal to the arguments given (with self),
+    /// room for the frame in the thread's chunk, `py_recursion_remaining`
+    /// above 1.  Then the callee's frame is pushed and initialized
+    /// (`_PyFrame_PushUnchecked()`), takes the callable, self and the
+    /// arguments, and becomes the thread's current frame (`_PUSH_FRAME`):
+    /// r8 = the frame, r9 = its first instruction, esi != 0 if its code is
+    /// a generator's or coroutine's (see `Pair`).  Release builds only.
+    pub fn push_frame_stub(&mut self) {
+        let k = self.c.calls.clone();
+        let n = self.c.native.clone();
+        let s = self.c.switch.clone();
+        let (ip, lp) = (self.c.frame_instr_ptr, self.c.frame_localsplus);
+        asm!(self.ops
+            // _CHECK_PEP_523
+            ; mov rax, [r12 + n.tstate_interp]
+            ; cmp QWORD [rax + n.interp_eval_frame], 0
+            ; jne >fail
+            // _CHECK_FUNCTION_EXACT_ARGS: rdi = the code.
+            ; mov rdi, [rsi + k.func_code]
             ; xor eax, eax
             ; test rdx, rdx
             ; setnz al
-            ; add eax, oparg as i32
+            ; add eax, r10d
             ; cmp [rdi + k.code_argcount], eax
-            ; jne =>slow
+            ; jne >fail
             // _CHECK_STACK_SPACE: top != NULL, framesize < limit - top.
             ; mov r8, [r12 + k.tstate_datastack_top]
             ; test r8, r8
-            ; jz =>slow
+            ; jz >fail
             ; mov rax, [r12 + k.tstate_datastack_limit]
             ; sub rax, r8
             ; sar rax, 3
             ; movsxd r9, DWORD [rdi + k.code_framesize]
             ; cmp r9, rax
-            ; jge =>slow
+            ; jge >fail
             // _CHECK_RECURSION_REMAINING
             ; cmp DWORD [r12 + s.tstate_py_recursion_remaining], 1
-            ; jle =>slow
+            ; jle >fail
             // _PyFrame_PushUnchecked(): the new frame is r8.
             ; lea rax, [r8 + r9 * 8]
             ; mov [r12 + k.tstate_datastack_top], rax
@@ -105,18 +141,23 @@ impl Asm {
             ; mov [r8 + ip], r9
             ; mov WORD [r8 + n.frame_return_offset], 0
             ; mov BYTE [r8 + s.frame_owner], k.owned_by_thread as i8
-            // _INIT_CALL_PY_EXACT_ARGS: self (if any), then the arguments.
+            // _INIT_CALL_PY_EXACT_ARGS: self (if any), then the arguments
+            // (r11 = where they go).
+            ; lea r11, [r8 + lp]
             ; test rdx, rdx
             ; jz >no_self
-            ; mov [r8 + lp], rdx
-        );
-        self.move_args(depth, nlocals, oparg, 1);
-        asm!(self.ops
-            ; jmp >moved
+            ; mov [r11], rdx
+            ; add r11, 8
             ; no_self:
-        );
-        self.move_args(depth, nlocals, oparg, 0);
-        asm!(self.ops
+            ; test r10d, r10d
+            ; jz >moved
+            ; next_arg:
+            ; mov rdx, [rcx]
+            ; mov [r11], rdx
+            ; add rcx, 8
+            ; add r11, 8
+            ; sub r10d, 1
+            ; jnz <next_arg
             ; moved:
             // The other locals start out NULL: from co_argcount on.
             ; movsxd r10, DWORD [rdi + k.code_argcount]
@@ -129,48 +170,30 @@ impl Asm {
             ; cmp r10, rax
             ; jl <null_next
             ; nulled:
-            // _SAVE_RETURN_OFFSET, and this frame as the eval loop leaves
-            // it: at the CALL, with the call's operands gone.
-            ; mov WORD [r13 + n.frame_return_offset], return_offset as i16
-            ; mov rax, QWORD this_instr as i64
-            ; mov [r13 + ip], rax
-            ; mov DWORD [r13 + s.frame_stacktop], (nlocals + base) as i32
             // _PUSH_FRAME
             ; mov [r8 + n.frame_previous], r13
             ; mov [r12 + s.tstate_current_frame], r8
             ; sub DWORD [r12 + s.tstate_py_recursion_remaining], 1
-            ; mov rax, r9
-            ; mov edx, n.result_resume_frame
             // esi != 0: generator or coroutine code, whose RETURN_GENERATOR
             // goes back through its helper, never a native return: no
             // return pair (see `Pair`).
             ; mov esi, DWORD [rdi + k.code_flags]
             ; and esi, k.generator_flags
+            ; ret
+            ; fail:
+            ; xor r8d, r8d
+            ; ret
         );
-        self.switch_here(false, exit, pairing);
-    }
-
-    /// The new frame's (r8) locals from `first` on = the `oparg` arguments
-    /// on top of this frame's stack.  Clobbers r11.
-    fn move_args(&mut self, depth: u32, nlocals: u32, oparg: u32, first: u32) {
-        let lp = self.c.frame_localsplus;
-        for i in 0..oparg {
-            let from = self.sp_disp(depth - oparg + i, nlocals);
-            let to = lp + 8 * (first + i) as i32;
-            asm!(self.ops
-                ; mov r11, [r13 + from]
-                ; mov [r8 + to], r11
-            );
-        }
     }
 
     /// RETURN_VALUE (the value on top of a stack of `depth` 1) or
     /// RETURN_CONST (`depth` 0), as `_POP_FRAME` does.  Guards (else jump
     /// to `slow`, nothing done): the frame belongs to the thread (not a
     /// generator), has no frame object (which would take over the locals)
-    /// and no `f_locals`.  Then rbx = the value, and on to `shared`, the
-    /// code object's one `return_shared()`.
-    pub fn return_site(&mut self, value: RetVal, depth: u32, nlocals: u32, this_instr: u64, slow: DynamicLabel, shared: DynamicLabel) {
+    /// and no `f_locals`.  Then rbx = the value, r15d = `nlocals`, and on
+    /// to `shared`, the trampoline's one `return_stub()`.
+    #[allow(clippy::too_many_arguments)]
+    pub fn return_site(&mut self, value: RetVal, depth: u32, nlocals: u32, this_instr: u64, slow: DynamicLabel, shared: u64) {
         let k = self.c.calls.clone();
         let (ip, owner) = (self.c.frame_instr_ptr, self.c.switch.frame_owner);
         asm!(self.ops
@@ -195,18 +218,22 @@ impl Asm {
                 }
             }
         }
-        asm!(self.ops ; jmp =>shared);
+        asm!(self.ops
+            ; mov r15d, nlocals as i32
+            ; mov rax, QWORD shared as i64
+            ; jmp rax
+        );
     }
 
-    /// The rest of every native return of a code object with `nlocals`
-    /// locals, the value in rbx: the frame is unlinked, its locals and
-    /// function released, and its code: if that frees the code, which may
-    /// be this machine code, the rest runs in the trampoline's stub
-    /// (`dealloc_code`).  Otherwise the frame is popped and the value
-    /// pushed onto the caller's stack here, and machine code switches to
-    /// the caller with this code object's own lookup (or leaves through
-    /// `exit`).
-    pub fn return_shared(&mut self, nlocals: u32, dealloc_code: u64, exit: DynamicLabel) {
+    /// The rest of every native return, in the trampoline (one copy for
+    /// all code, which keeps it in the instruction cache), with the value
+    /// in rbx and the number of locals in r15d: the frame is unlinked, its
+    /// locals and function released, and its code: if that frees the
+    /// code, the rest runs in `dealloc_code` (`return_dealloc_code_stub`).
+    /// Otherwise the frame is popped and the value pushed onto the
+    /// caller's stack here, and machine code switches to the caller (or
+    /// leaves through `exit`).
+    pub fn return_stub(&mut self, dealloc_code: DynamicLabel, exit: DynamicLabel) {
         let n = self.c.native.clone();
         let s = self.c.switch.clone();
         let lp = self.c.frame_localsplus;
@@ -229,7 +256,7 @@ impl Asm {
             ; xor r14d, r14d
             ; next_local:
             ; lea rdi, [r13 + r14 * 8 + lp]
-            ; cmp r14, nlocals as i32
+            ; cmp r14, r15
             ; jb >load
             ; lea rdi, [r13 + funcobj]
             ; load:
@@ -243,15 +270,14 @@ impl Asm {
             ; call rax
             ; =>kept
             ; add r14, 1
-            ; cmp r14, nlocals as i32
+            ; cmp r14, r15
             ; jbe <next_local
             // Py_DECREF(f_executable): a deallocation may free this code.
             ; mov rdi, [r13 + s.frame_executable]
         );
         self.release_or_jump(RDI, alive);
         asm!(self.ops
-            ; mov rax, QWORD dealloc_code as i64
-            ; jmp rax
+            ; jmp =>dealloc_code
             ; =>alive
         );
         self.return_tail();
