@@ -60,9 +60,10 @@ def comparisons():
 '''
 
 
-def run_child(body):
+def run_child(body, extra_env=None):
     env = dict(os.environ)
     env.update(CHILD_ENV)
+    env.update(extra_env or {})
     code = PRELUDE + textwrap.dedent(body)
     p = subprocess.run([sys.executable, "-c", code], capture_output=True,
                        text=True, env=env)
@@ -74,8 +75,8 @@ def run_child(body):
                  "debug builds run these instructions through their helpers")
 class NativeFastPathTest(unittest.TestCase):
 
-    def check(self, body):
-        rc, out, err = run_child(body)
+    def check(self, body, extra_env=None):
+        rc, out, err = run_child(body, extra_env)
         self.assertEqual(rc, 0, err)
         self.assertEqual(out.strip(), "ok", err)
 
@@ -361,6 +362,92 @@ class NativeFastPathTest(unittest.TestCase):
             assert slow("STORE_ATTR_INSTANCE_VALUE") > before
             print("ok")
         ''')
+
+    def test_lent_locals(self):
+        # LOAD_FAST then an attribute instruction (self.x, self.x = v) is
+        # one piece of machine code that reads the owner from the local
+        # without a reference of its own (Doc/design.md, "Lent locals").
+        # The second instruction is also compiled on its own: the entry for
+        # jumps to it and the fallback when a guard fails.  Everything
+        # must agree with the interpreter, reference counts included.
+        self.check('''
+            import os
+            log = []
+            class Noisy:
+                def __init__(self, n):
+                    self.n = n
+                def __del__(self):
+                    log.append(self.n)
+            class C:
+                def __init__(self):
+                    self.x = [1]
+            class S:
+                __slots__ = ("x",)
+                def __init__(self):
+                    self.x = [2]
+            class D:
+                def __init__(self):
+                    self.x = "other"
+            def load(o):
+                return o.x
+            def store(o, v):
+                o.x = v
+            def joined(c, a, b):
+                # The LOAD_ATTR is a jump target, with a LOAD_FAST of b
+                # before it.
+                return (a if c else b).x
+            def slots(o):
+                return o.x
+            c, d, s = C(), D(), S()
+            specialize_and_compile(load, "LOAD_ATTR_INSTANCE_VALUE", c)
+            specialize_and_compile(store, "STORE_ATTR_INSTANCE_VALUE", C(), 0)
+            specialize_and_compile(joined, "LOAD_ATTR_INSTANCE_VALUE", True, c, c)
+            specialize_and_compile(slots, "LOAD_ATTR_SLOT", s)
+            before = {op: slow(op) for op in ("LOAD_ATTR_INSTANCE_VALUE", "STORE_ATTR_INSTANCE_VALUE", "LOAD_ATTR_SLOT")}
+            n = sys.getrefcount(c), sys.getrefcount(c.x)
+            for _ in range(3):
+                assert load(c) is c.x
+                assert joined(True, c, d) is c.x and joined(False, d, c) is c.x
+                assert slots(s) == [2]
+            assert (sys.getrefcount(c), sys.getrefcount(c.x)) == n
+            v = [3]
+            nv = sys.getrefcount(v)
+            store(c, v)
+            assert c.x is v and sys.getrefcount(v) == nv + 1
+            assert sys.getrefcount(c) == n[0]
+            # The old value is released in place; its __del__ runs before
+            # the function goes on.
+            store(c, Noisy(1))
+            store(c, Noisy(2))
+            assert log == [1], log
+            store(c, v)
+            assert log == [1, 2], log
+            after = {op: slow(op) for op in before}
+            assert after == before, (before, after)
+            # Guard failures: another class, a deleted attribute.  The
+            # LOAD_FAST is done, then the instruction on its own.
+            assert load(d) == "other" and joined(True, d, c) == "other"
+            store(d, 5)
+            assert d.x == 5
+            e = C()
+            del e.x
+            caught = None
+            try:
+                load(e)
+            except AttributeError as exc:
+                caught = str(exc)
+            assert caught is not None and "x" in caught, caught
+            assert sys.getrefcount(c) == n[0] and sys.getrefcount(d) == 2
+            assert slow("LOAD_ATTR_INSTANCE_VALUE") > before["LOAD_ATTR_INSTANCE_VALUE"]
+            # The pairs were fused: the perf map names the second
+            # instruction's own copy "unfused".
+            with open(f"/tmp/perf-{os.getpid()}.map") as f:
+                names = [line.split(" ", 3)[3].strip() for line in f]
+            os.unlink(f"/tmp/perf-{os.getpid()}.map")
+            for op in ("LOAD_ATTR_INSTANCE_VALUE", "STORE_ATTR_INSTANCE_VALUE", "LOAD_ATTR_SLOT"):
+                assert "unfused " + op in names, (op, sorted(set(names)))
+            print("ok")
+        ''', {"PYTHON_JIT_PERF_MAP": "1"})
 
     def test_load_attr_with_hint(self):
         # An instance whose __dict__ was replaced (no inline values) is read

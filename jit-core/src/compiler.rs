@@ -8,7 +8,7 @@ use dynasmrt::DynamicLabel;
 use crate::bytecode::{self, Code, Instr};
 use crate::codemem::{CodeBlock, MemError};
 use crate::consts::Consts;
-use crate::generated::opcodes as op;
+use crate::generated::opcodes::{self as op, Cache};
 use crate::x64::calls::RetVal;
 use crate::x64::{Asm, AttrKind, BoolKind, CCall, FloatOp, Handback, IterKind, Pair, Pairing};
 use crate::Refusal;
@@ -78,6 +78,9 @@ struct Gen<'a> {
     /// all instructions: (label, instruction index, depth, whether the
     /// adaptive countdown already ran).
     slow: Vec<(DynamicLabel, usize, u32, bool)>,
+    /// Instructions emitted out of line, after all others: the second of
+    /// a fused pair (`try_fuse`), whose entry and fallback this is.
+    unfused: Vec<usize>,
     /// The code of a generator or coroutine (it starts with
     /// RETURN_GENERATOR): its frame is the generator's, and its returns
     /// are the helper's.
@@ -163,6 +166,98 @@ impl Gen<'_> {
         let slow = self.slow_path(k, depth);
         self.asm.jump_unless_opcode(self.addr(ins.at), ins.opcode, slow);
         slow
+    }
+
+    /// Where the attribute instruction `ins` (LOAD_ATTR_INSTANCE_VALUE,
+    /// _SLOT, _WITH_HINT, STORE_ATTR_INSTANCE_VALUE, _SLOT) finds its
+    /// attribute, and its cache entries (type version, index / offset /
+    /// hint).
+    fn attr_kind(&self, ins: &Instr) -> (AttrKind, Cache, Cache) {
+        match ins.opcode {
+            op::LOAD_ATTR_SLOT => (AttrKind::Slot, op::CACHE_LOAD_ATTR_SLOT_TYPE_VERSION, op::CACHE_LOAD_ATTR_SLOT_INDEX),
+            op::LOAD_ATTR_WITH_HINT => {
+                // check_operand() has proved the name index.
+                let name = self.input.names.get((ins.oparg >> 1) as usize).copied().unwrap_or(0);
+                (AttrKind::Hint { name }, op::CACHE_LOAD_ATTR_WITH_HINT_TYPE_VERSION, op::CACHE_LOAD_ATTR_WITH_HINT_HINT)
+            }
+            op::STORE_ATTR_SLOT => (AttrKind::Slot, op::CACHE_STORE_ATTR_SLOT_TYPE_VERSION, op::CACHE_STORE_ATTR_SLOT_INDEX),
+            op::STORE_ATTR_INSTANCE_VALUE => (
+                AttrKind::InlineValues,
+                op::CACHE_STORE_ATTR_INSTANCE_VALUE_TYPE_VERSION,
+                op::CACHE_STORE_ATTR_INSTANCE_VALUE_INDEX,
+            ),
+            _ => (AttrKind::InlineValues, op::CACHE_LOAD_ATTR_INSTANCE_VALUE_TYPE_VERSION, op::CACHE_LOAD_ATTR_INSTANCE_VALUE_INDEX),
+        }
+    }
+
+    /// A LOAD_FAST or LOAD_FAST_LOAD_FAST (`k`) that lends its (last)
+    /// local to the attribute instruction after it (`self.x`,
+    /// `self.x = v`): the pair is emitted
+    /// as one piece that reads the owner from the local, so the owner gets
+    /// no reference for its short stay on the stack (no incref, no store,
+    /// no load, no decref).  Nothing can run in between: no code runs
+    /// between the two instructions in the interpreter either, and the
+    /// owner, still held by the local, cannot be deallocated.  The
+    /// attribute instruction is also emitted on its own, out of line
+    /// (`Gen::unfused`): that is its entry, and where the pair goes when a
+    /// guard fails, after doing the LOAD_FAST.  Returns false (nothing
+    /// emitted) when the pair does not qualify.
+    fn try_fuse(&mut self, k: usize) -> bool {
+        let (Some(ins), Some(next)) = (self.code.instrs.get(k).copied(), self.code.instrs.get(k + 1).copied()) else {
+            return false;
+        };
+        let (Some(depth), Some(next_depth)) = (self.code.depth[k], self.code.depth.get(k + 1).copied().flatten()) else {
+            return false;
+        };
+        // The owner is the local LOAD_FAST pushes, or the second one of
+        // LOAD_FAST_LOAD_FAST (`v` in `o.x = v`... pushed as `v, o`).
+        let (local, first) = match ins.opcode {
+            op::LOAD_FAST => (ins.oparg, None),
+            op::LOAD_FAST_LOAD_FAST => (ins.oparg & 15, Some(ins.oparg >> 4)),
+            _ => return false,
+        };
+        let depth = depth + u32::from(first.is_some());
+        if self.c().ref_debug || self.c().pystats || ins.next != next.start || next_depth != depth + 1 || k + 2 >= self.labels.len() {
+            return false;
+        }
+        let load = matches!(next.opcode, op::LOAD_ATTR_INSTANCE_VALUE | op::LOAD_ATTR_SLOT | op::LOAD_ATTR_WITH_HINT);
+        let store = matches!(next.opcode, op::STORE_ATTR_INSTANCE_VALUE | op::STORE_ATTR_SLOT) && depth >= 1;
+        if !load && !store {
+            return false;
+        }
+        if let Some(first) = first {
+            self.gen_load_fast(first, depth - 1);
+        }
+        let nl = self.input.nlocalsplus;
+        let this = self.addr(next.at);
+        let d_local = self.c().frame_localsplus + 8 * local as i32;
+        // Guard failed: do the LOAD_FAST, then the attribute instruction on
+        // its own.
+        let (lend, unfused) = (self.asm.new_label(), self.labels[k + 1]);
+        self.asm.cold(move |a| {
+            a.bind(lend);
+            a.load_local(local);
+            a.incref_rax();
+            a.store_stack(depth, nl);
+            a.jump(unfused);
+        });
+        self.asm.jump_unless_opcode(this, next.opcode, lend);
+        let (kind, version, index) = self.attr_kind(&next);
+        if load {
+            let d_result = self.asm.sp_disp(depth, nl);
+            self.asm.load_attr(kind, d_local, d_result, this, version, index, lend);
+            if next.oparg & 1 != 0 {
+                self.asm.store_stack_null(depth + 1, nl);
+            }
+        } else {
+            let d_value = self.asm.sp_disp(depth - 1, nl);
+            self.asm.store_attr(kind, d_local, d_value, this, version, index, lend);
+            // Release the old value (if any); the owner was lent.
+            let check = self.after_dealloc(&next, depth - 1);
+            self.asm.decref(false, true, this, Some(check));
+        }
+        self.unfused.push(k + 1);
+        true
     }
 
     fn gen_instr(&mut self, k: usize) -> Result<(), Refusal> {
@@ -305,24 +400,9 @@ impl Gen<'_> {
             op::LOAD_ATTR_INSTANCE_VALUE | op::LOAD_ATTR_SLOT | op::LOAD_ATTR_WITH_HINT if !self.c().ref_debug => {
                 let slow = self.guard_live_opcode(k, depth);
                 let push_null = ins.oparg & 1 != 0;
-                let (kind, version, index) = match ins.opcode {
-                    op::LOAD_ATTR_SLOT => (AttrKind::Slot, op::CACHE_LOAD_ATTR_SLOT_TYPE_VERSION, op::CACHE_LOAD_ATTR_SLOT_INDEX),
-                    op::LOAD_ATTR_WITH_HINT => {
-                        // check_operand() has proved the name index.
-                        let name = self.input.names.get((ins.oparg >> 1) as usize).copied().unwrap_or(0);
-                        (
-                            AttrKind::Hint { name },
-                            op::CACHE_LOAD_ATTR_WITH_HINT_TYPE_VERSION,
-                            op::CACHE_LOAD_ATTR_WITH_HINT_HINT,
-                        )
-                    }
-                    _ => (
-                        AttrKind::InlineValues,
-                        op::CACHE_LOAD_ATTR_INSTANCE_VALUE_TYPE_VERSION,
-                        op::CACHE_LOAD_ATTR_INSTANCE_VALUE_INDEX,
-                    ),
-                };
-                self.asm.load_attr(kind, depth, nl, this, version, index, slow);
+                let (kind, version, index) = self.attr_kind(&ins);
+                let d = self.asm.sp_disp(depth - 1, nl);
+                self.asm.load_attr(kind, d, d, this, version, index, slow);
                 if push_null {
                     self.asm.store_stack_null(depth, nl);
                 }
@@ -332,16 +412,9 @@ impl Gen<'_> {
             }
             op::STORE_ATTR_INSTANCE_VALUE | op::STORE_ATTR_SLOT if !self.c().ref_debug => {
                 let slow = self.guard_live_opcode(k, depth);
-                let (kind, version, index) = if ins.opcode == op::STORE_ATTR_SLOT {
-                    (AttrKind::Slot, op::CACHE_STORE_ATTR_SLOT_TYPE_VERSION, op::CACHE_STORE_ATTR_SLOT_INDEX)
-                } else {
-                    (
-                        AttrKind::InlineValues,
-                        op::CACHE_STORE_ATTR_INSTANCE_VALUE_TYPE_VERSION,
-                        op::CACHE_STORE_ATTR_INSTANCE_VALUE_INDEX,
-                    )
-                };
-                self.asm.store_attr(kind, depth, nl, this, version, index, slow);
+                let (kind, version, index) = self.attr_kind(&ins);
+                let (d_value, d_owner) = (self.asm.sp_disp(depth - 2, nl), self.asm.sp_disp(depth - 1, nl));
+                self.asm.store_attr(kind, d_owner, d_value, this, version, index, slow);
                 // Release the old value (if any), then the owner.
                 let check = self.after_dealloc(&ins, depth - 2);
                 self.decref_then(false, true, this, check, |g, check| {
@@ -946,8 +1019,8 @@ pub fn compile(input: &Input, consts: &Consts, stubs: Stubs) -> Result<Compiled,
     let exit = asm.new_label();
     let dynamic = asm.new_label();
     let generator = code.instrs.iter().any(|i| i.opcode == op::RETURN_GENERATOR);
-    let mut g = Gen { asm, input, code: &code, labels, exit, dynamic, stubs, slow: Vec::new(), generator, instr_changed: None };
-    let mut offsets = Vec::with_capacity(code.instrs.len());
+    let mut g = Gen { asm, input, code: &code, labels, exit, dynamic, stubs, slow: Vec::new(), unfused: Vec::new(), generator, instr_changed: None };
+    let mut offsets = vec![0usize; code.instrs.len()];
     let mut marks = Vec::new();
     let mut mark = |g: &Gen, k: Option<usize>, what: &str| {
         if crate::perfmap::enabled() {
@@ -959,12 +1032,26 @@ pub fn compile(input: &Input, consts: &Consts, stubs: Stubs) -> Result<Compiled,
             marks.push(crate::perfmap::Mark { offset: g.asm.offset(), unit, name });
         }
     };
-    for k in 0..code.instrs.len() {
+    let mut k = 0;
+    while k < code.instrs.len() {
         let l = g.labels[k];
         g.asm.bind(l);
-        offsets.push(g.asm.offset());
+        offsets[k] = g.asm.offset();
         mark(&g, Some(k), "");
+        if g.try_fuse(k) {
+            k += 2;
+            continue;
+        }
         g.gen_instr(k)?;
+        k += 1;
+    }
+    // The second instructions of fused pairs, on their own.
+    for k in std::mem::take(&mut g.unfused) {
+        g.asm.bind(g.labels[k]);
+        offsets[k] = g.asm.offset();
+        mark(&g, Some(k), "unfused ");
+        g.gen_instr(k)?;
+        g.asm.jump(g.labels[k + 1]);
     }
     // Out-of-line paths: the instruction's helper, then on to the next.
     for (l, k, depth, counted) in std::mem::take(&mut g.slow) {

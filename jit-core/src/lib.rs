@@ -119,6 +119,18 @@ fn build_runtime(consts: Consts) -> Option<Runtime> {
     })
     .ok()?;
     let base = block.addr();
+    if perfmap::enabled() {
+        let mark = |offset: usize, name: &str| perfmap::Mark { offset, unit: 0, name: name.to_string() };
+        let marks = [
+            mark(0, "trampoline enter"),
+            mark(return_dealloc_code, "trampoline return_dealloc_code"),
+            mark(return_stub, "trampoline return"),
+            mark(push_frame, "trampoline push_frame"),
+            mark(stub, "trampoline call_then_leave"),
+            mark(leave, "trampoline leave"),
+        ];
+        perfmap::write(base as u64, bytes.len(), 0, &marks);
+    }
     Some(Runtime {
         consts,
         enter: base,

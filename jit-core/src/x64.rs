@@ -1218,16 +1218,16 @@ impl Asm {
         self.cache_to_rax(index);
     }
 
-    /// LOAD_ATTR_INSTANCE_VALUE / LOAD_ATTR_SLOT (`kind`) on stack slot
-    /// `depth - 1`, reading the live inline cache (type version, and value
-    /// index or slot offset).  Jumps to `slow` (nothing done) on a guard
-    /// failure or an unset attribute.  Leaves the owner in rcx, its slot
-    /// holding the attribute, for the caller to release.  Release builds
-    /// only.
+    /// LOAD_ATTR_INSTANCE_VALUE / LOAD_ATTR_SLOT / LOAD_ATTR_WITH_HINT
+    /// (`kind`) of the owner at frame offset `d_owner` (a stack slot, or a
+    /// local when a LOAD_FAST lends it), reading the live inline cache
+    /// (type version, and value index or slot offset).  Jumps to `slow`
+    /// (nothing done) on a guard failure or an unset attribute.  Stores
+    /// the attribute (a new reference) at frame offset `d_result` and
+    /// leaves the owner in rcx.  Release builds only.
     #[allow(clippy::too_many_arguments)]
-    pub fn load_attr(&mut self, kind: AttrKind, depth: u32, nlocals: u32, this_instr: u64, version: Cache, index: Cache, slow: DynamicLabel) {
-        let d = self.sp_disp(depth - 1, nlocals);
-        self.guard_type_version(d, this_instr, version, slow);
+    pub fn load_attr(&mut self, kind: AttrKind, d_owner: i32, d_result: i32, this_instr: u64, version: Cache, index: Cache, slow: DynamicLabel) {
+        self.guard_type_version(d_owner, this_instr, version, slow);
         self.attr_address(kind, index, slow);
         asm!(self.ops ; mov rax, [rcx]);
         self.jump_if_rax_null(slow);
@@ -1235,7 +1235,7 @@ impl Asm {
         debug_assert!(!self.c.ref_debug);
         self.incref_rax();
         asm!(self.ops
-            ; mov [r13 + d], rax
+            ; mov [r13 + d_result], rax
             ; mov rcx, rdx
         );
     }
@@ -1286,15 +1286,15 @@ impl Asm {
     }
 
     /// STORE_ATTR_INSTANCE_VALUE / STORE_ATTR_SLOT (`kind`) with the owner
-    /// in stack slot `depth - 1` and the value below it, reading the live
+    /// at frame offset `d_owner` (a stack slot, or a local a LOAD_FAST
+    /// lends) and the value at `d_value` (a stack slot), reading the live
     /// inline cache.  Jumps to `slow` (nothing done) on a guard failure.
     /// Otherwise stores the value (the slot's reference moves into the
     /// object) and leaves the old value, or NULL, in rax for the caller to
     /// release, then the owner.  Release builds only.
     #[allow(clippy::too_many_arguments)]
-    pub fn store_attr(&mut self, kind: AttrKind, depth: u32, nlocals: u32, this_instr: u64, version: Cache, index: Cache, slow: DynamicLabel) {
+    pub fn store_attr(&mut self, kind: AttrKind, d_owner: i32, d_value: i32, this_instr: u64, version: Cache, index: Cache, slow: DynamicLabel) {
         let n = self.c.native.clone();
-        let (d_value, d_owner) = (self.sp_disp(depth - 2, nlocals), self.sp_disp(depth - 1, nlocals));
         self.guard_type_version(d_owner, this_instr, version, slow);
         if let AttrKind::InlineValues = kind {
             // No materialized dict (the inline values are checked next).
