@@ -449,6 +449,47 @@ class NativeFastPathTest(unittest.TestCase):
             print("ok")
         ''', {"PYTHON_JIT_PERF_MAP": "1"})
 
+    def test_lent_float_operands(self):
+        # Float arithmetic on locals (a * b, t - a): the operands are lent
+        # by the LOAD_FAST(_LOAD_FAST) before it, never reused for the
+        # result (the locals hold them), never released.
+        self.check('''
+            import os
+            def both(a, b):
+                return a * b, a - b, a + b
+            def right(a, b):
+                t = a * 2.0
+                return t + b, t - b, t * b
+            specialize_and_compile(both, "BINARY_OP_MULTIPLY_FLOAT", 1.5, 2.5)
+            specialize_and_compile(right, "BINARY_OP_ADD_FLOAT", 1.5, 2.5)
+            before = {op: slow(op) for op in ("BINARY_OP_MULTIPLY_FLOAT", "BINARY_OP_SUBTRACT_FLOAT", "BINARY_OP_ADD_FLOAT")}
+            a, b = 1.25, -3.5
+            n = sys.getrefcount(a), sys.getrefcount(b)
+            for _ in range(3):
+                assert both(a, b) == (operator.mul(a, b), operator.sub(a, b), operator.add(a, b))
+                t = a * 2.0
+                assert right(a, b) == (t + b, t - b, t * b)
+                # The results are new objects, the operands untouched.
+                r = both(a, b)
+                assert all(x is not a and x is not b for x in r)
+                del r
+            assert (sys.getrefcount(a), sys.getrefcount(b)) == n
+            after = {op: slow(op) for op in before}
+            assert after == before, (before, after)
+            # An int operand fails the guard: the loads are done, then the
+            # operation on its own (its mixed path or helper).
+            assert both(3, 0.5) == (1.5, 2.5, 3.5)
+            assert both(3, 4) == (12, -1, 7)
+            assert right(1.5, 2) == (5.0, 1.0, 6.0)
+            assert (sys.getrefcount(a), sys.getrefcount(b)) == n
+            with open(f"/tmp/perf-{os.getpid()}.map") as f:
+                names = [line.split(" ", 3)[3].strip() for line in f]
+            os.unlink(f"/tmp/perf-{os.getpid()}.map")
+            for op in before:
+                assert "unfused " + op in names, (op, sorted(set(names)))
+            print("ok")
+        ''', {"PYTHON_JIT_PERF_MAP": "1"})
+
     def test_load_attr_with_hint(self):
         # An instance whose __dict__ was replaced (no inline values) is read
         # through the cached hint: the entry must hold the same name.

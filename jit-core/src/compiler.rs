@@ -220,6 +220,16 @@ impl Gen<'_> {
         if self.c().ref_debug || self.c().pystats || ins.next != next.start || next_depth != depth + 1 || k + 2 >= self.labels.len() {
             return false;
         }
+        let float_op = match next.opcode {
+            op::BINARY_OP_ADD_FLOAT => Some(FloatOp::Add),
+            op::BINARY_OP_SUBTRACT_FLOAT => Some(FloatOp::Subtract),
+            op::BINARY_OP_MULTIPLY_FLOAT => Some(FloatOp::Multiply),
+            _ => None,
+        };
+        if let (Some(float_op), true) = (float_op, depth >= 1) {
+            self.fuse_float_op(k, local, first, depth, float_op);
+            return true;
+        }
         let load = matches!(next.opcode, op::LOAD_ATTR_INSTANCE_VALUE | op::LOAD_ATTR_SLOT | op::LOAD_ATTR_WITH_HINT);
         let store = matches!(next.opcode, op::STORE_ATTR_INSTANCE_VALUE | op::STORE_ATTR_SLOT) && depth >= 1;
         if !load && !store {
@@ -258,6 +268,49 @@ impl Gen<'_> {
         }
         self.unfused.push(k + 1);
         true
+    }
+
+    /// `try_fuse()` for a float operation: the right operand is the local
+    /// `local` lent by instruction `k`, which, a LOAD_FAST_LOAD_FAST, lends
+    /// the left one too (`first`); else the left one is on the stack.  The
+    /// lent operands would be in stack slots `depth - 1` and `depth`.
+    fn fuse_float_op(&mut self, k: usize, local: u32, first: Option<u32>, depth: u32, float_op: FloatOp) {
+        let next = self.code.instrs[k + 1];
+        let nl = self.input.nlocalsplus;
+        let this = self.addr(next.at);
+        let lp = self.c().frame_localsplus;
+        let d_right = lp + 8 * local as i32;
+        let d_left = match first {
+            Some(l) => lp + 8 * l as i32,
+            None => self.asm.sp_disp(depth - 1, nl),
+        };
+        let d_result = self.asm.sp_disp(depth - 1, nl);
+        // A guard failed: do the load(s), then the operation on its own.
+        // The allocation failed: do the loads, then leave with the error
+        // (at the operation, with its operands on the stack).
+        let (lend, lend_error, unfused) = (self.asm.new_label(), self.asm.new_label(), self.labels[k + 1]);
+        let (next_instr, error, exit) = (self.addr(next.next), self.c().result_error, self.exit);
+        self.asm.cold(move |a| {
+            for (l, kind) in [(lend, false), (lend_error, true)] {
+                a.bind(l);
+                if let Some(first) = first {
+                    a.load_local(first);
+                    a.incref_rax();
+                    a.store_stack(depth - 1, nl);
+                }
+                a.load_local(local);
+                a.incref_rax();
+                a.store_stack(depth, nl);
+                if kind {
+                    a.leave_with_error(next_instr, depth + 1, nl, error, exit);
+                } else {
+                    a.jump(unfused);
+                }
+            }
+        });
+        self.asm.jump_unless_opcode(this, next.opcode, lend);
+        self.asm.float_binop_lent(float_op, d_left, first.is_some(), d_right, d_result, this, lend, lend_error);
+        self.unfused.push(k + 1);
     }
 
     fn gen_instr(&mut self, k: usize) -> Result<(), Refusal> {

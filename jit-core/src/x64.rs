@@ -726,6 +726,13 @@ impl Asm {
         );
     }
 
+    /// Leave with `kind` (an error) at `next_instr` with `depth` stack
+    /// items.
+    pub fn leave_with_error(&mut self, next_instr: u64, depth: u32, nlocals: u32, kind: i32, exit: DynamicLabel) {
+        let disp = self.sp_disp(depth, nlocals);
+        self.exit_with(next_instr, disp, kind, exit);
+    }
+
     /// Leave with the result (`next_instr`, the stack pointer at frame
     /// offset `disp`, `kind`).
     fn exit_with(&mut self, next_instr: u64, disp: i32, kind: i32, exit: DynamicLabel) {
@@ -1085,40 +1092,30 @@ impl Asm {
     pub fn float_binop(&mut self, op: FloatOp, depth: u32, nlocals: u32, this_instr: u64, next_instr: u64, slow: DynamicLabel, exit: DynamicLabel) {
         let n = self.c.native.clone();
         let (d_left, d_right) = (self.sp_disp(depth - 2, nlocals), self.sp_disp(depth - 1, nlocals));
-        let (rc, fval) = (self.c.ob_refcnt, n.float_ob_fval);
+        let fval = n.float_ob_fval;
         self.load_two_of_type(d_left, d_right, n.float_type, slow);
         asm!(self.ops
             ; movsd xmm0, [rax + fval]
             ; movsd xmm1, [rcx + fval]
         );
         self.float_arith(op, slow);
-        let done = self.new_label();
-        // Refcount 1, read as two 32-bit halves (see `decref()`).
-        let high = rc + 4;
-        asm!(self.ops
-            ; cmp DWORD [rax + rc], 1
-            ; jne >right
-            ; cmp DWORD [rax + high], 0
-            ; jne >right
-            // Reuse left; drop right (_Py_DECREF_SPECIALIZED).
-            ; movsd [rax + fval], xmm0
-        );
+        let (done, right, alloc) = (self.new_label(), self.new_label(), self.new_label());
+        self.jump_unless_sole_reference(RAX, right);
+        // Reuse left; drop right (_Py_DECREF_SPECIALIZED).
+        asm!(self.ops ; movsd [rax + fval], xmm0);
         self.decref(true, false, this_instr, None);
         asm!(self.ops
             ; jmp =>done
-            ; right:
-            ; cmp DWORD [rcx + rc], 1
-            ; jne >alloc
-            ; cmp DWORD [rcx + high], 0
-            ; jne >alloc
-            // Reuse right; left keeps a reference elsewhere.
-            ; movsd [rcx + fval], xmm0
+            ; =>right
         );
+        self.jump_unless_sole_reference(RCX, alloc);
+        // Reuse right; left keeps a reference elsewhere.
+        asm!(self.ops ; movsd [rcx + fval], xmm0);
         self.decref_no_dealloc(RAX);
         asm!(self.ops
             ; mov [r13 + d_left], rcx
             ; jmp =>done
-            ; alloc:
+            ; =>alloc
         );
         self.new_float_or_error(this_instr, next_instr, d_right, exit);
         asm!(self.ops ; mov rcx, [r13 + d_left]);
@@ -1127,6 +1124,47 @@ impl Asm {
         self.decref_no_dealloc(RCX);
         asm!(self.ops
             ; mov [r13 + d_left], rax
+            ; =>done
+        );
+    }
+
+    /// BINARY_OP_{ADD,SUBTRACT,MULTIPLY}_FLOAT with the right operand (and
+    /// the left, with `left_lent`) lent by the local at `d_right`
+    /// (`d_left`) instead of held by the stack (`Gen::try_fuse`); the
+    /// result goes to `d_result`.  Jumps to `lend` (nothing done) unless
+    /// both are exact floats.  A lent operand is never reused for the
+    /// result (its local holds it) nor released.  A failed allocation
+    /// jumps to `lend_error`, which puts the lent operands on the stack
+    /// and leaves for the eval loop's error handling.  Release builds
+    /// only.
+    #[allow(clippy::too_many_arguments)]
+    pub fn float_binop_lent(&mut self, op: FloatOp, d_left: i32, left_lent: bool, d_right: i32, d_result: i32, this_instr: u64, lend: DynamicLabel, lend_error: DynamicLabel) {
+        let n = self.c.native.clone();
+        let fval = n.float_ob_fval;
+        self.load_two_of_type(d_left, d_right, n.float_type, lend);
+        asm!(self.ops
+            ; movsd xmm0, [rax + fval]
+            ; movsd xmm1, [rcx + fval]
+        );
+        self.float_arith(op, lend);
+        let (done, alloc) = (self.new_label(), self.new_label());
+        if !left_lent {
+            // The stack's reference is the left operand's only one: reuse it.
+            self.jump_unless_sole_reference(RAX, alloc);
+            asm!(self.ops
+                ; movsd [rax + fval], xmm0
+                ; jmp =>done
+            );
+        }
+        self.bind(alloc);
+        self.new_float_or_jump(this_instr, lend_error);
+        if !left_lent {
+            // It had another reference: released without deallocation.
+            asm!(self.ops ; mov rcx, [r13 + d_left]);
+            self.decref_no_dealloc(RCX);
+        }
+        asm!(self.ops
+            ; mov [r13 + d_result], rax
             ; =>done
         );
     }
@@ -1155,17 +1193,40 @@ impl Asm {
     /// loop's error handling with the two operands (the top one at
     /// `d_right`) still on the stack.
     fn new_float_or_error(&mut self, this_instr: u64, next_instr: u64, d_right: i32, exit: DynamicLabel) {
-        let (ip, from_double, error) = (self.c.frame_instr_ptr, self.c.native.fn_float_from_double, self.c.result_error);
+        let (failed, error) = (self.new_label(), self.c.result_error);
+        self.new_float_or_jump(this_instr, failed);
+        self.cold(move |a| {
+            a.bind(failed);
+            a.exit_with(next_instr, d_right + 8, error, exit);
+        });
+    }
+
+    /// rax = PyFloat_FromDouble(xmm0), or jump to `failed` if that fails.
+    fn new_float_or_jump(&mut self, this_instr: u64, failed: DynamicLabel) {
+        let (ip, from_double) = (self.c.frame_instr_ptr, self.c.native.fn_float_from_double);
         asm!(self.ops
             ; mov rdx, QWORD this_instr as i64
             ; mov [r13 + ip], rdx
             ; mov rax, QWORD from_double as i64
             ; call rax
             ; test rax, rax
-            ; jnz >allocated
+            ; jz =>failed
         );
-        self.exit_with(next_instr, d_right + 8, error, exit);
-        asm!(self.ops ; allocated:);
+    }
+
+    /// Jump to `other` unless the count of the object in `reg` (rax or
+    /// rcx) is 1: the stack's reference is its only one.  Read as two
+    /// 32-bit halves (see `decref()`).
+    #[allow(clippy::useless_conversion)] // in dynasm's expansion of Rq()
+    fn jump_unless_sole_reference(&mut self, reg: u8, other: DynamicLabel) {
+        let rc = self.c.ob_refcnt;
+        let high = rc + 4;
+        asm!(self.ops
+            ; cmp DWORD [Rq(reg) + rc], 1
+            ; jne =>other
+            ; cmp DWORD [Rq(reg) + high], 0
+            ; jne =>other
+        );
     }
 
     /// _Py_DECREF_NO_DEALLOC(reg): the object has other references.
