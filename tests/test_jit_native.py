@@ -490,6 +490,59 @@ class NativeFastPathTest(unittest.TestCase):
             print("ok")
         ''', {"PYTHON_JIT_PERF_MAP": "1"})
 
+    def test_lent_compare_operands(self):
+        # i < n on locals: COMPARE_OP_INT / _FLOAT borrows its operands
+        # from the LOAD_FAST(_LOAD_FAST) before it, as a value or fused
+        # with the branch after it.
+        self.check('''
+            import os
+            funcs = {int: comparisons(), float: comparisons()}
+            def right(a, b):
+                t = a + 0
+                return t < b, t == b, t >= b
+            def loop(n):
+                i = 0
+                while i < n:
+                    i += 1
+                return i
+            for a, b in [(1, 2), (2.5, 1.5)]:
+                for f in funcs[type(a)]:
+                    specialize_and_compile(f, "COMPARE_OP_" + type(a).__name__.upper(), a, b)
+            specialize_and_compile(right, "COMPARE_OP_INT", 1, 2)
+            specialize_and_compile(loop, "COMPARE_OP_INT", 3)
+            before = slow("COMPARE_OP_INT"), slow("COMPARE_OP_FLOAT")
+            big = 10 ** 30
+            n = sys.getrefcount(big)
+            for a, b in [(1, 2), (2, 2), (3, -2), (-5, 0), (1.5, 2.5), (2.0, 2.0), (float("nan"), 1.0), (-0.0, 0.0)]:
+                value, branch = funcs[type(a)]
+                expect = tuple(op(a, b) for op in COMPARISONS)
+                assert value(a, b) == expect and branch(a, b) == tuple(map(int, expect))
+                if type(a) is int:
+                    assert right(a, b) == (a < b, a == b, a >= b)
+            assert loop(1000) == 1000
+            # Compact but not cached ints: the lent ones keep their counts.
+            m = 10 ** 5 + 1
+            nm = sys.getrefcount(m)
+            for _ in range(5):
+                assert right(m - 1, m) == (True, False, False)
+                assert funcs[int][0](m, m) == (False, True, True, False, False, True)
+            assert sys.getrefcount(m) == nm
+            assert (slow("COMPARE_OP_INT"), slow("COMPARE_OP_FLOAT")) == before
+            # Big ints and mixed types fail the guards: the loads, then the
+            # comparison on its own.
+            value, branch = funcs[int]
+            assert value(big, 1) == tuple(op(big, 1) for op in COMPARISONS)
+            assert branch(1, big) == tuple(int(op(1, big)) for op in COMPARISONS)
+            assert right(big, big) == (False, True, True)
+            assert sys.getrefcount(big) == n
+            assert slow("COMPARE_OP_INT") > before[0]
+            with open(f"/tmp/perf-{os.getpid()}.map") as f:
+                names = {line.split(" ", 3)[3].strip() for line in f}
+            os.unlink(f"/tmp/perf-{os.getpid()}.map")
+            assert {"unfused COMPARE_OP_INT", "unfused COMPARE_OP_FLOAT"} <= names, sorted(names)
+            print("ok")
+        ''', {"PYTHON_JIT_PERF_MAP": "1"})
+
     def test_load_attr_with_hint(self):
         # An instance whose __dict__ was replaced (no inline values) is read
         # through the cached hint: the entry must hold the same name.

@@ -230,6 +230,10 @@ impl Gen<'_> {
             self.fuse_float_op(k, local, first, depth, float_op);
             return true;
         }
+        if matches!(next.opcode, op::COMPARE_OP_INT | op::COMPARE_OP_FLOAT) && depth >= 1 {
+            self.fuse_compare(k, local, first, depth);
+            return true;
+        }
         let load = matches!(next.opcode, op::LOAD_ATTR_INSTANCE_VALUE | op::LOAD_ATTR_SLOT | op::LOAD_ATTR_WITH_HINT);
         let store = matches!(next.opcode, op::STORE_ATTR_INSTANCE_VALUE | op::STORE_ATTR_SLOT) && depth >= 1;
         if !load && !store {
@@ -246,9 +250,7 @@ impl Gen<'_> {
         let (lend, unfused) = (self.asm.new_label(), self.labels[k + 1]);
         self.asm.cold(move |a| {
             a.bind(lend);
-            a.load_local(local);
-            a.incref_rax();
-            a.store_stack(depth, nl);
+            push_lent(a, None, local, depth, nl);
             a.jump(unfused);
         });
         self.asm.jump_unless_opcode(this, next.opcode, lend);
@@ -278,38 +280,75 @@ impl Gen<'_> {
         let next = self.code.instrs[k + 1];
         let nl = self.input.nlocalsplus;
         let this = self.addr(next.at);
+        let (d_left, d_right, lend) = self.lend_operands(k, local, first, depth);
+        let d_result = self.asm.sp_disp(depth - 1, nl);
+        // The allocation failed: do the loads, then leave with the error
+        // (at the operation, with its operands on the stack).
+        let lend_error = self.asm.new_label();
+        let (next_instr, error, exit) = (self.addr(next.next), self.c().result_error, self.exit);
+        self.asm.cold(move |a| {
+            a.bind(lend_error);
+            push_lent(a, first, local, depth, nl);
+            a.leave_with_error(next_instr, depth + 1, nl, error, exit);
+        });
+        self.asm.jump_unless_opcode(this, next.opcode, lend);
+        self.asm.float_binop_lent(float_op, d_left, first.is_some(), d_right, d_result, this, lend, lend_error);
+        self.unfused.push(k + 1);
+    }
+
+    /// The end of COMPARE_OP_INT / COMPARE_OP_FLOAT (`k`), its result in
+    /// bl: a branch when a POP_JUMP_IF_TRUE/FALSE follows (which keeps its
+    /// own code for other entries), else a bool in stack slot `slot`.
+    fn compare_result(&mut self, k: usize, slot: u32) {
+        match self.fused_branch(k) {
+            Some((if_true, target, after)) => {
+                self.asm.branch_if_bl(if_true, target);
+                self.asm.jump(after);
+            }
+            None => {
+                let (t, f) = (self.c().py_true, self.c().py_false);
+                self.asm.store_stack_bool_bl(slot, self.input.nlocalsplus, t, f);
+            }
+        }
+    }
+
+    /// Where `try_fuse()` lends operands: the lending instruction `k`
+    /// pushes the local `local` into stack slot `depth` (and `first`, if
+    /// a LOAD_FAST_LOAD_FAST, into `depth - 1`).  Returns the frame
+    /// offsets of the left and right operands (the left one on the stack
+    /// unless `first`), and the label of a cold path that does the loads
+    /// and goes on with instruction `k + 1` on its own.
+    fn lend_operands(&mut self, k: usize, local: u32, first: Option<u32>, depth: u32) -> (i32, i32, DynamicLabel) {
+        let nl = self.input.nlocalsplus;
         let lp = self.c().frame_localsplus;
-        let d_right = lp + 8 * local as i32;
         let d_left = match first {
             Some(l) => lp + 8 * l as i32,
             None => self.asm.sp_disp(depth - 1, nl),
         };
-        let d_result = self.asm.sp_disp(depth - 1, nl);
-        // A guard failed: do the load(s), then the operation on its own.
-        // The allocation failed: do the loads, then leave with the error
-        // (at the operation, with its operands on the stack).
-        let (lend, lend_error, unfused) = (self.asm.new_label(), self.asm.new_label(), self.labels[k + 1]);
-        let (next_instr, error, exit) = (self.addr(next.next), self.c().result_error, self.exit);
+        let (lend, unfused) = (self.asm.new_label(), self.labels[k + 1]);
         self.asm.cold(move |a| {
-            for (l, kind) in [(lend, false), (lend_error, true)] {
-                a.bind(l);
-                if let Some(first) = first {
-                    a.load_local(first);
-                    a.incref_rax();
-                    a.store_stack(depth - 1, nl);
-                }
-                a.load_local(local);
-                a.incref_rax();
-                a.store_stack(depth, nl);
-                if kind {
-                    a.leave_with_error(next_instr, depth + 1, nl, error, exit);
-                } else {
-                    a.jump(unfused);
-                }
-            }
+            a.bind(lend);
+            push_lent(a, first, local, depth, nl);
+            a.jump(unfused);
         });
+        (d_left, lp + 8 * local as i32, lend)
+    }
+
+    /// `try_fuse()` for COMPARE_OP_INT / COMPARE_OP_FLOAT (`k + 1`): the
+    /// operands are lent as `lend_operands()` says; a left one on the
+    /// stack is released (an exact int or float: no code runs).
+    fn fuse_compare(&mut self, k: usize, local: u32, first: Option<u32>, depth: u32) {
+        let next = self.code.instrs[k + 1];
+        let nl = self.input.nlocalsplus;
+        let this = self.addr(next.at);
+        let (d_left, d_right, lend) = self.lend_operands(k, local, first, depth);
         self.asm.jump_unless_opcode(this, next.opcode, lend);
-        self.asm.float_binop_lent(float_op, d_left, first.is_some(), d_right, d_result, this, lend, lend_error);
+        self.asm.compare(next.opcode == op::COMPARE_OP_FLOAT, d_left, d_right, next.oparg, lend);
+        if first.is_none() {
+            self.asm.load_stack(depth - 1, nl);
+            self.asm.decref(false, false, this, None);
+        }
+        self.compare_result(k + 1, depth - 1);
         self.unfused.push(k + 1);
     }
 
@@ -503,25 +542,15 @@ impl Gen<'_> {
             }
             op::COMPARE_OP_INT | op::COMPARE_OP_FLOAT if !self.c().ref_debug => {
                 let slow = self.guard_live_opcode(k, depth);
-                self.asm.compare(ins.opcode == op::COMPARE_OP_FLOAT, depth, nl, ins.oparg, slow);
+                let (d_left, d_right) = (self.asm.sp_disp(depth - 2, nl), self.asm.sp_disp(depth - 1, nl));
+                self.asm.compare(ins.opcode == op::COMPARE_OP_FLOAT, d_left, d_right, ins.oparg, slow);
                 // Release the operands: exact ints or floats, whose
                 // deallocation runs no Python code (_Py_DECREF_SPECIALIZED).
                 self.asm.load_stack(depth - 2, nl);
                 self.asm.decref(false, false, this, None);
                 self.asm.load_stack(depth - 1, nl);
                 self.asm.decref(false, false, this, None);
-                match self.fused_branch(k) {
-                    // The bool goes straight into the POP_JUMP_IF_* that
-                    // follows, which keeps its own code for other entries.
-                    Some((if_true, target, after)) => {
-                        self.asm.branch_if_bl(if_true, target);
-                        self.asm.jump(after);
-                    }
-                    None => {
-                        let (t, f) = (self.c().py_true, self.c().py_false);
-                        self.asm.store_stack_bool_bl(depth - 2, nl, t, f);
-                    }
-                }
+                self.compare_result(k, depth - 2);
             }
             op::TO_BOOL_INT | op::TO_BOOL_NONE | op::TO_BOOL_STR | op::TO_BOOL_LIST | op::TO_BOOL_ALWAYS_TRUE
                 if !self.c().ref_debug =>
@@ -1007,6 +1036,20 @@ impl Gen<'_> {
         self.asm.jump(self.dynamic);
         Ok(false)
     }
+}
+
+/// What a lending LOAD_FAST (LOAD_FAST_LOAD_FAST with `first`) does
+/// when the pair cannot go on as one (`Gen::try_fuse`): push the local
+/// `local` into stack slot `depth` (and `first` into `depth - 1`).
+fn push_lent(a: &mut Asm, first: Option<u32>, local: u32, depth: u32, nlocals: u32) {
+    if let Some(first) = first {
+        a.load_local(first);
+        a.incref_rax();
+        a.store_stack(depth - 1, nlocals);
+    }
+    a.load_local(local);
+    a.incref_rax();
+    a.store_stack(depth, nlocals);
 }
 
 /// Longer bytecode is refused (`too_large`): it bounds the memory one

@@ -1421,14 +1421,14 @@ impl Asm {
     }
 
     /// The guards and comparison of COMPARE_OP_INT / COMPARE_OP_FLOAT
-    /// (`float`) on stack slots `depth - 2` and `depth - 1`: both exact
+    /// (`float`) on the operands at frame offsets `d_left` and `d_right`
+    /// (stack slots, or locals that lend them): both exact
     /// ints of at most one digit, or exact floats, else jump to `slow`
     /// (nothing done).  Sets bl to whether the values compare as `mask`
     /// says (COMPARISON_BIT: 1 unordered, 2 less, 4 greater, 8 equal).  The
     /// operands stay on the stack.
-    pub fn compare(&mut self, float: bool, depth: u32, nlocals: u32, mask: u32, slow: DynamicLabel) {
+    pub fn compare(&mut self, float: bool, d_left: i32, d_right: i32, mask: u32, slow: DynamicLabel) {
         let n = self.c.native.clone();
-        let (d_left, d_right) = (self.sp_disp(depth - 2, nlocals), self.sp_disp(depth - 1, nlocals));
         if float {
             let fval = n.float_ob_fval;
             self.load_two_of_type(d_left, d_right, n.float_type, slow);
