@@ -543,6 +543,52 @@ class NativeFastPathTest(unittest.TestCase):
             print("ok")
         ''', {"PYTHON_JIT_PERF_MAP": "1"})
 
+    def test_lent_subscript_operands(self):
+        # seq[i] on locals: BINARY_SUBSCR_LIST_INT / _TUPLE_INT borrows the
+        # index (and the container, after LOAD_FAST_LOAD_FAST) from the
+        # locals; a container on the stack is released as before.
+        self.check('''
+            import os
+            log = []
+            class Noisy:
+                def __del__(self):
+                    log.append("del")
+            def both(seq, i):
+                return seq[i]
+            def index(seq, i):
+                return list(seq)[i]
+            specialize_and_compile(both, "BINARY_SUBSCR_LIST_INT", [1, 2], 1)
+            specialize_and_compile(index, "BINARY_SUBSCR_LIST_INT", [1, 2], 1)
+            before = slow("BINARY_SUBSCR_LIST_INT")
+            item, i = [7], 10 ** 3
+            seq = [0] * i + [item]
+            n = sys.getrefcount(seq), sys.getrefcount(item), sys.getrefcount(i)
+            for _ in range(3):
+                assert both(seq, i) is item and index(seq, i) is item
+            assert (sys.getrefcount(seq), sys.getrefcount(item), sys.getrefcount(i)) == n
+            # The temporary list dies in the fused code; the item's
+            # __del__ runs when the argument list dies.
+            assert index([Noisy(), 5], 1) == 5 and log == ["del"], log
+            assert slow("BINARY_SUBSCR_LIST_INT") == before
+            # Out of range, negative, a tuple, a dict: the loads, then the
+            # subscript on its own.
+            try:
+                both(seq, i + 1)
+            except IndexError:
+                pass
+            else:
+                raise AssertionError("no IndexError")
+            assert both(seq, -1) is item and both((1, 2), 0) == 1
+            assert both({3: "d"}, 3) == "d"
+            assert (sys.getrefcount(seq), sys.getrefcount(item), sys.getrefcount(i)) == n
+            assert slow("BINARY_SUBSCR_LIST_INT") > before
+            with open(f"/tmp/perf-{os.getpid()}.map") as f:
+                names = {line.split(" ", 3)[3].strip() for line in f}
+            os.unlink(f"/tmp/perf-{os.getpid()}.map")
+            assert "unfused BINARY_SUBSCR_LIST_INT" in names, sorted(names)
+            print("ok")
+        ''', {"PYTHON_JIT_PERF_MAP": "1"})
+
     def test_load_attr_with_hint(self):
         # An instance whose __dict__ was replaced (no inline values) is read
         # through the cached hint: the entry must hold the same name.

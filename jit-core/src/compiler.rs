@@ -234,6 +234,10 @@ impl Gen<'_> {
             self.fuse_compare(k, local, first, depth);
             return true;
         }
+        if matches!(next.opcode, op::BINARY_SUBSCR_LIST_INT | op::BINARY_SUBSCR_TUPLE_INT) && depth >= 1 {
+            self.fuse_subscr(k, local, first, depth);
+            return true;
+        }
         let load = matches!(next.opcode, op::LOAD_ATTR_INSTANCE_VALUE | op::LOAD_ATTR_SLOT | op::LOAD_ATTR_WITH_HINT);
         let store = matches!(next.opcode, op::STORE_ATTR_INSTANCE_VALUE | op::STORE_ATTR_SLOT) && depth >= 1;
         if !load && !store {
@@ -293,6 +297,26 @@ impl Gen<'_> {
         });
         self.asm.jump_unless_opcode(this, next.opcode, lend);
         self.asm.float_binop_lent(float_op, d_left, first.is_some(), d_right, d_result, this, lend, lend_error);
+        self.unfused.push(k + 1);
+    }
+
+    /// `try_fuse()` for BINARY_SUBSCR_LIST_INT / _TUPLE_INT (`k + 1`,
+    /// `seq[i]`): the index is lent, and the container too after a
+    /// LOAD_FAST_LOAD_FAST; a container on the stack is released (a list's
+    /// items may run code when it dies: then instrumentation is checked).
+    fn fuse_subscr(&mut self, k: usize, local: u32, first: Option<u32>, depth: u32) {
+        let next = self.code.instrs[k + 1];
+        let nl = self.input.nlocalsplus;
+        let this = self.addr(next.at);
+        let (d_list, d_sub, lend) = self.lend_operands(k, local, first, depth);
+        let d_result = self.asm.sp_disp(depth - 1, nl);
+        self.asm.jump_unless_opcode(this, next.opcode, lend);
+        self.asm.binary_subscr_int(next.opcode == op::BINARY_SUBSCR_TUPLE_INT, d_list, d_sub, d_result, lend);
+        if first.is_none() {
+            self.asm.rbx_to_rax();
+            let check = self.after_dealloc(&next, depth);
+            self.asm.decref(false, false, this, Some(check));
+        }
         self.unfused.push(k + 1);
     }
 
@@ -584,7 +608,8 @@ impl Gen<'_> {
             }
             op::BINARY_SUBSCR_LIST_INT | op::BINARY_SUBSCR_TUPLE_INT if !self.c().ref_debug => {
                 let slow = self.guard_live_opcode(k, depth);
-                self.asm.binary_subscr_int(ins.opcode == op::BINARY_SUBSCR_TUPLE_INT, depth, nl, slow);
+                let (d_list, d_sub) = (self.asm.sp_disp(depth - 2, nl), self.asm.sp_disp(depth - 1, nl));
+                self.asm.binary_subscr_int(ins.opcode == op::BINARY_SUBSCR_TUPLE_INT, d_list, d_sub, d_list, slow);
                 // Release the index (an exact int, no Python code), then the
                 // list, kept in rbx.
                 self.asm.load_stack(depth - 1, nl);

@@ -1582,16 +1582,15 @@ impl Asm {
         }
     }
 
-    /// BINARY_SUBSCR_LIST_INT (or, `tuple`, _TUPLE_INT) on stack slots
-    /// `depth - 2` (an exact list or tuple) and `depth - 1` (an exact int,
-    /// 0 <= it < len), else jump to `slow` (nothing done).  Puts the new
-    /// reference to the item in slot `depth - 2`, leaves the container in
-    /// rbx for the caller to release after the index.  Release builds
-    /// only.
-    pub fn binary_subscr_int(&mut self, tuple: bool, depth: u32, nlocals: u32, slow: DynamicLabel) {
+    /// BINARY_SUBSCR_LIST_INT (or, `tuple`, _TUPLE_INT) on the container
+    /// at frame offset `d_list` (an exact list or tuple) and the index at
+    /// `d_sub` (an exact int, 0 <= it < len): stack slots, or locals that
+    /// lend them.  Else jump to `slow` (nothing done).  Puts the new
+    /// reference to the item at `d_result`, leaves the container in rbx
+    /// for the caller to release after the index.  Release builds only.
+    pub fn binary_subscr_int(&mut self, tuple: bool, d_list: i32, d_sub: i32, d_result: i32, slow: DynamicLabel) {
         let n = self.c.native.clone();
         let seq_type = if tuple { n.tuple_type } else { n.list_type };
-        let (d_list, d_sub) = (self.sp_disp(depth - 2, nlocals), self.sp_disp(depth - 1, nlocals));
         self.guard_index(d_list, d_sub, seq_type, slow);
         asm!(self.ops
             ; mov rbx, rax
@@ -1606,7 +1605,7 @@ impl Asm {
         }
         debug_assert!(!self.c.ref_debug);
         self.incref_rax();
-        asm!(self.ops ; mov [r13 + d_list], rax);
+        asm!(self.ops ; mov [r13 + d_result], rax);
     }
 
     /// The guards of `seq[sub]` for an exact list or tuple (`seq_type`)
