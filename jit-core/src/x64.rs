@@ -226,9 +226,12 @@ impl Asm {
     }
 
     pub fn finish(mut self) -> Result<Vec<u8>, String> {
-        // Whatever was deferred after the last emit_cold() / emit_deallocs().
-        self.emit_cold();
-        self.emit_deallocs();
+        // Whatever was deferred after the last emit_cold() / emit_deallocs()
+        // (each may defer more of the other).
+        while !self.colds.is_empty() || !self.deallocs.is_empty() {
+            self.emit_cold();
+            self.emit_deallocs();
+        }
         self.ops.finalize().map_err(|e| format!("{e:?}"))
     }
 
@@ -1045,13 +1048,17 @@ impl Asm {
     /// Hand the frame back as `h` says if instrumentation changed (the code
     /// state's `instr_ok` byte is 0).
     pub fn handback_if_instrumented(&mut self, h: Handback) {
+        // The hand-back (rare) is out of line.
+        let changed = self.new_label();
         asm!(self.ops
             ; mov rcx, QWORD h.instr_ok as i64
             ; cmp BYTE [rcx], 0
-            ; jne >ok
+            ; je =>changed
         );
-        self.hand_back(h.next_instr, h.depth, h.nlocals, h.counter, h.exit);
-        asm!(self.ops ; ok:);
+        self.cold(move |a| {
+            a.bind(changed);
+            a.hand_back(h.next_instr, h.depth, h.nlocals, h.counter, h.exit);
+        });
     }
 
     /// Register `reg` = the pointer at frame offset `disp`; jump to `slow`
@@ -1499,16 +1506,16 @@ impl Asm {
     /// Stack slot at `disp` = rax; if rax is NULL, an error at `next_instr`
     /// instead, with the stack ending below that slot.
     fn store_result_or_error(&mut self, disp: i32, next_instr: u64, exit: DynamicLabel) {
-        let error = self.c.result_error;
+        let (error, failed) = (self.c.result_error, self.new_label());
         asm!(self.ops
             ; test rax, rax
-            ; jnz >ok
-        );
-        self.exit_with(next_instr, disp, error, exit);
-        asm!(self.ops
-            ; ok:
+            ; jz =>failed
             ; mov [r13 + disp], rax
         );
+        self.cold(move |a| {
+            a.bind(failed);
+            a.exit_with(next_instr, disp, error, exit);
+        });
     }
 
     /// The guard and test of TO_BOOL_INT / _NONE / _STR / _LIST /
@@ -1992,18 +1999,25 @@ impl Asm {
         let error = self.c.result_error;
         asm!(self.ops ; mov rax, rbx);
         self.store_result_or_error(disp, next_instr, exit);
+        // An event pending (rare): handled out of line.
+        let (pending, done) = (self.new_label(), self.new_label());
         asm!(self.ops
             ; mov rax, [r12 + breaker]
             ; test rax, mask
-            ; jz >done
-            ; mov rdi, r12
-            ; mov rax, QWORD handle_pending as i64
-            ; call rax
-            ; test eax, eax
-            ; jz >done
+            ; jnz =>pending
+            ; =>done
         );
-        self.exit_with(next_instr, disp + 8, error, exit);
-        asm!(self.ops ; done:);
+        self.cold(move |a| {
+            asm!(a.ops
+                ; =>pending
+                ; mov rdi, r12
+                ; mov rax, QWORD handle_pending as i64
+                ; call rax
+                ; test eax, eax
+                ; jz =>done
+            );
+            a.exit_with(next_instr, disp + 8, error, exit);
+        });
     }
 
     /// Add one to the u64 counter at `addr`.
