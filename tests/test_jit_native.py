@@ -589,6 +589,52 @@ class NativeFastPathTest(unittest.TestCase):
             print("ok")
         ''', {"PYTHON_JIT_PERF_MAP": "1"})
 
+    def test_lent_truth_tests(self):
+        # if x: on a local: TO_BOOL_INT / _NONE / _STR / _LIST /
+        # _ALWAYS_TRUE borrows the value from the LOAD_FAST before it; the
+        # truth goes into the branch, or onto the stack as a bool.
+        self.check('''
+            import os
+            class C:
+                pass
+            def branch(x):
+                if x:
+                    return 1
+                return 0
+            def value(x):
+                return not x
+            cases = {"TO_BOOL_INT": (5, 0), "TO_BOOL_NONE": (None,),
+                     "TO_BOOL_STR": ("s", ""), "TO_BOOL_LIST": ([1], []),
+                     "TO_BOOL_ALWAYS_TRUE": (C(),)}
+            funcs = {}
+            for opname, args in cases.items():
+                b = type(branch)(branch.__code__.replace(), {})
+                v = type(value)(value.__code__.replace(), {})
+                specialize_and_compile(b, opname, args[0])
+                specialize_and_compile(v, opname, args[0])
+                funcs[opname] = b, v
+            before = {op: slow(op) for op in cases}
+            for opname, args in cases.items():
+                b, v = funcs[opname]
+                for x in args:
+                    n = sys.getrefcount(x)
+                    for _ in range(3):
+                        assert b(x) == int(bool(x)) and v(x) is (not x), (opname, x)
+                    assert sys.getrefcount(x) == n, (opname, x)
+            after = {op: slow(op) for op in cases}
+            assert after == before, (before, after)
+            # Another type fails the guard: the load, then TO_BOOL on its own.
+            b, v = funcs["TO_BOOL_INT"]
+            assert b([]) == 0 and v("x") is False and b(C()) == 1
+            assert slow("TO_BOOL_INT") > before["TO_BOOL_INT"]
+            with open(f"/tmp/perf-{os.getpid()}.map") as f:
+                names = {line.split(" ", 3)[3].strip() for line in f}
+            os.unlink(f"/tmp/perf-{os.getpid()}.map")
+            for op in cases:
+                assert "unfused " + op in names, (op, sorted(names))
+            print("ok")
+        ''', {"PYTHON_JIT_PERF_MAP": "1"})
+
     def test_load_attr_with_hint(self):
         # An instance whose __dict__ was replaced (no inline values) is read
         # through the cached hint: the entry must hold the same name.

@@ -238,6 +238,12 @@ impl Gen<'_> {
             self.fuse_subscr(k, local, first, depth);
             return true;
         }
+        if first.is_none()
+            && matches!(next.opcode, op::TO_BOOL_INT | op::TO_BOOL_NONE | op::TO_BOOL_STR | op::TO_BOOL_LIST | op::TO_BOOL_ALWAYS_TRUE)
+        {
+            self.fuse_to_bool(k, local, depth);
+            return true;
+        }
         let load = matches!(next.opcode, op::LOAD_ATTR_INSTANCE_VALUE | op::LOAD_ATTR_SLOT | op::LOAD_ATTR_WITH_HINT);
         let store = matches!(next.opcode, op::STORE_ATTR_INSTANCE_VALUE | op::STORE_ATTR_SLOT) && depth >= 1;
         if !load && !store {
@@ -248,15 +254,7 @@ impl Gen<'_> {
         }
         let nl = self.input.nlocalsplus;
         let this = self.addr(next.at);
-        let d_local = self.c().frame_localsplus + 8 * local as i32;
-        // Guard failed: do the LOAD_FAST, then the attribute instruction on
-        // its own.
-        let (lend, unfused) = (self.asm.new_label(), self.labels[k + 1]);
-        self.asm.cold(move |a| {
-            a.bind(lend);
-            push_lent(a, None, local, depth, nl);
-            a.jump(unfused);
-        });
+        let (d_local, lend) = self.lend_one(k, local, depth);
         self.asm.jump_unless_opcode(this, next.opcode, lend);
         let (kind, version, index) = self.attr_kind(&next);
         if load {
@@ -320,10 +318,25 @@ impl Gen<'_> {
         self.unfused.push(k + 1);
     }
 
-    /// The end of COMPARE_OP_INT / COMPARE_OP_FLOAT (`k`), its result in
-    /// bl: a branch when a POP_JUMP_IF_TRUE/FALSE follows (which keeps its
-    /// own code for other entries), else a bool in stack slot `slot`.
-    fn compare_result(&mut self, k: usize, slot: u32) {
+    /// `try_fuse()` for TO_BOOL_INT / _NONE / _STR / _LIST / _ALWAYS_TRUE
+    /// (`k + 1`, `if x:`): the value is lent by a LOAD_FAST, so nothing is
+    /// released and no code can run; the truth goes straight into the
+    /// POP_JUMP_IF_* after it, or onto the stack as a bool.
+    fn fuse_to_bool(&mut self, k: usize, local: u32, depth: u32) {
+        let next = self.code.instrs[k + 1];
+        let this = self.addr(next.at);
+        let (d_local, lend) = self.lend_one(k, local, depth);
+        self.asm.jump_unless_opcode(this, next.opcode, lend);
+        self.asm.to_bool(bool_kind(next.opcode), d_local, this, op::CACHE_TO_BOOL_ALWAYS_TRUE_TYPE_VERSION, lend);
+        self.bool_result(k + 1, depth);
+        self.unfused.push(k + 1);
+    }
+
+    /// The end of COMPARE_OP_INT / COMPARE_OP_FLOAT or a lent TO_BOOL
+    /// (`k`), its result in bl: a branch when a POP_JUMP_IF_TRUE/FALSE
+    /// follows (which keeps its own code for other entries), else a bool
+    /// in stack slot `slot`.
+    fn bool_result(&mut self, k: usize, slot: u32) {
         match self.fused_branch(k) {
             Some((if_true, target, after)) => {
                 self.asm.branch_if_bl(if_true, target);
@@ -358,6 +371,20 @@ impl Gen<'_> {
         (d_left, lp + 8 * local as i32, lend)
     }
 
+    /// As `lend_operands()` for one operand, the local `local` (which the
+    /// LOAD_FAST `k` pushes into stack slot `depth`): its frame offset, and
+    /// the cold path.
+    fn lend_one(&mut self, k: usize, local: u32, depth: u32) -> (i32, DynamicLabel) {
+        let nl = self.input.nlocalsplus;
+        let (lend, unfused) = (self.asm.new_label(), self.labels[k + 1]);
+        self.asm.cold(move |a| {
+            a.bind(lend);
+            push_lent(a, None, local, depth, nl);
+            a.jump(unfused);
+        });
+        (self.c().frame_localsplus + 8 * local as i32, lend)
+    }
+
     /// `try_fuse()` for COMPARE_OP_INT / COMPARE_OP_FLOAT (`k + 1`): the
     /// operands are lent as `lend_operands()` says; a left one on the
     /// stack is released (an exact int or float: no code runs).
@@ -372,7 +399,7 @@ impl Gen<'_> {
             self.asm.load_stack(depth - 1, nl);
             self.asm.decref(false, false, this, None);
         }
-        self.compare_result(k + 1, depth - 1);
+        self.bool_result(k + 1, depth - 1);
         self.unfused.push(k + 1);
     }
 
@@ -574,20 +601,15 @@ impl Gen<'_> {
                 self.asm.decref(false, false, this, None);
                 self.asm.load_stack(depth - 1, nl);
                 self.asm.decref(false, false, this, None);
-                self.compare_result(k, depth - 2);
+                self.bool_result(k, depth - 2);
             }
             op::TO_BOOL_INT | op::TO_BOOL_NONE | op::TO_BOOL_STR | op::TO_BOOL_LIST | op::TO_BOOL_ALWAYS_TRUE
                 if !self.c().ref_debug =>
             {
                 let slow = self.guard_live_opcode(k, depth);
-                let kind = match ins.opcode {
-                    op::TO_BOOL_INT => BoolKind::Int,
-                    op::TO_BOOL_NONE => BoolKind::None,
-                    op::TO_BOOL_STR => BoolKind::Str,
-                    op::TO_BOOL_LIST => BoolKind::List,
-                    _ => BoolKind::AlwaysTrue,
-                };
-                self.asm.to_bool(kind, depth, nl, this, op::CACHE_TO_BOOL_ALWAYS_TRUE_TYPE_VERSION, slow);
+                let kind = bool_kind(ins.opcode);
+                let d = self.asm.sp_disp(depth - 1, nl);
+                self.asm.to_bool(kind, d, this, op::CACHE_TO_BOOL_ALWAYS_TRUE_TYPE_VERSION, slow);
                 // Releasing a list or any object may run code that looks at
                 // the stack or hands the frame back: the bool is stored
                 // first.  Ints and strings run none (None is not released).
@@ -1060,6 +1082,17 @@ impl Gen<'_> {
         }
         self.asm.jump(self.dynamic);
         Ok(false)
+    }
+}
+
+/// The native TO_BOOL form of a specialized TO_BOOL opcode.
+fn bool_kind(opcode: u8) -> BoolKind {
+    match opcode {
+        op::TO_BOOL_INT => BoolKind::Int,
+        op::TO_BOOL_NONE => BoolKind::None,
+        op::TO_BOOL_STR => BoolKind::Str,
+        op::TO_BOOL_LIST => BoolKind::List,
+        _ => BoolKind::AlwaysTrue,
     }
 }
 

@@ -1520,12 +1520,12 @@ impl Asm {
 
     /// The guard and test of TO_BOOL_INT / _NONE / _STR / _LIST /
     /// _ALWAYS_TRUE (`kind`; `version` is the live cache's type version of
-    /// the last) on stack slot `depth - 1`: jump to `slow` (nothing done)
-    /// unless the value has the expected type, else set bl to its truth.
-    /// The value stays on the stack, and in rax.
-    pub fn to_bool(&mut self, kind: BoolKind, depth: u32, nlocals: u32, this_instr: u64, version: Cache, slow: DynamicLabel) {
+    /// the last) on the value at frame offset `d` (a stack slot, or a
+    /// local that lends it): jump to `slow` (nothing done) unless the
+    /// value has the expected type, else set bl to its truth.  The value
+    /// stays where it is, and in rax.
+    pub fn to_bool(&mut self, kind: BoolKind, d: i32, this_instr: u64, version: Cache, slow: DynamicLabel) {
         let n = self.c.native.clone();
-        let d = self.sp_disp(depth - 1, nlocals);
         match kind {
             BoolKind::None => {
                 asm!(self.ops ; mov rax, [r13 + d]);
