@@ -356,33 +356,32 @@ impl Gen<'_> {
     /// unless `first`), and the label of a cold path that does the loads
     /// and goes on with instruction `k + 1` on its own.
     fn lend_operands(&mut self, k: usize, local: u32, first: Option<u32>, depth: u32) -> (i32, i32, DynamicLabel) {
-        let nl = self.input.nlocalsplus;
-        let lp = self.c().frame_localsplus;
         let d_left = match first {
-            Some(l) => lp + 8 * l as i32,
-            None => self.asm.sp_disp(depth - 1, nl),
+            Some(l) => self.c().frame_localsplus + 8 * l as i32,
+            None => self.asm.sp_disp(depth - 1, self.input.nlocalsplus),
         };
-        let (lend, unfused) = (self.asm.new_label(), self.labels[k + 1]);
-        self.asm.cold(move |a| {
-            a.bind(lend);
-            push_lent(a, first, local, depth, nl);
-            a.jump(unfused);
-        });
-        (d_left, lp + 8 * local as i32, lend)
+        let lend = self.lend(k, local, first, depth);
+        (d_left, self.c().frame_localsplus + 8 * local as i32, lend)
     }
 
     /// As `lend_operands()` for one operand, the local `local` (which the
     /// LOAD_FAST `k` pushes into stack slot `depth`): its frame offset, and
     /// the cold path.
     fn lend_one(&mut self, k: usize, local: u32, depth: u32) -> (i32, DynamicLabel) {
-        let nl = self.input.nlocalsplus;
-        let (lend, unfused) = (self.asm.new_label(), self.labels[k + 1]);
+        let lend = self.lend(k, local, None, depth);
+        (self.c().frame_localsplus + 8 * local as i32, lend)
+    }
+
+    /// The cold path of `lend_operands()` and `lend_one()`: the loads
+    /// (`push_lent()`), then instruction `k + 1` on its own.
+    fn lend(&mut self, k: usize, local: u32, first: Option<u32>, depth: u32) -> DynamicLabel {
+        let (nl, lend, unfused) = (self.input.nlocalsplus, self.asm.new_label(), self.labels[k + 1]);
         self.asm.cold(move |a| {
             a.bind(lend);
-            push_lent(a, None, local, depth, nl);
+            push_lent(a, first, local, depth, nl);
             a.jump(unfused);
         });
-        (self.c().frame_localsplus + 8 * local as i32, lend)
+        lend
     }
 
     /// `try_fuse()` for COMPARE_OP_INT / COMPARE_OP_FLOAT (`k + 1`): the

@@ -156,6 +156,18 @@ pub enum Pairing {
     Push(Pair),
 }
 
+/// Where `Asm::count_down()` goes after taking 1 from a reference count.
+#[derive(Clone, Copy)]
+enum CountDown {
+    /// Jump there if the count reached 0, else fall through.
+    ZeroTo(DynamicLabel),
+    /// Jump there unless the count reached 0 (or the object is immortal),
+    /// else fall through.
+    AliveTo(DynamicLabel),
+    /// The object has other references: fall through.
+    NeverZero,
+}
+
 /// x64 register numbers, for `load_of_type()`.
 const RAX: u8 = 0;
 const RCX: u8 = 1;
@@ -892,24 +904,72 @@ impl Asm {
     /// Py_DECREF(reg) inline (release builds) up to the deallocation:
     /// jumps to `kept` unless the count reached 0 (immortal objects are
     /// kept).
-    #[allow(clippy::useless_conversion)] // in dynasm's expansion of Rq()
     fn release_or_jump(&mut self, reg: u8, kept: DynamicLabel) {
+        self.count_down(reg, CountDown::AliveTo(kept));
+    }
+
+    /// Take 1 from the reference count of the object in `reg` (release
+    /// builds), unless it is immortal, and go where `then` says.
+    ///
+    /// Py_DECREF() takes 1 from the 64-bit count.  Machine code takes it
+    /// from the low 32 bits while the high half is 0 (the same result: the
+    /// low half is not negative, or the object is immortal), because the
+    /// count's last store was usually a 32-bit one (Py_INCREF(), a
+    /// LOAD_FAST just before): a 64-bit load of it cannot be forwarded from
+    /// the store buffer and waits for the store to retire (raytrace spent
+    /// 12% of its time on the `dec` of `self` in LOAD_ATTR_INSTANCE_VALUE).
+    /// A high half that is not 0 takes the 64-bit path.
+    #[allow(clippy::useless_conversion)] // in dynasm's expansion of Rq()
+    fn count_down(&mut self, reg: u8, then: CountDown) {
         let rc = self.c.ob_refcnt;
+        if let (0, RAX, CountDown::ZeroTo(zero)) = (rc, reg, then) {
+            // decref()'s hot case, with the short encodings (clobbers ecx).
+            asm!(self.ops
+                ; mov ecx, DWORD [rax]
+                ; test ecx, ecx
+                ; js BYTE >kept
+                ; cmp DWORD [rax + 4], BYTE 0
+                ; jne BYTE >wide
+                ; sub DWORD [rax], BYTE 1
+                ; jz =>zero
+                ; jmp BYTE >kept
+                ; wide:
+                ; dec QWORD [rax]
+                ; jz =>zero
+                ; kept:
+            );
+            return;
+        }
         let high = rc + 4;
-        // See `decref()` for why the count goes down with 32 bits.
+        let end = self.new_label();
+        let alive = match then {
+            CountDown::AliveTo(l) => l,
+            _ => end,
+        };
         asm!(self.ops
             ; cmp DWORD [Rq(reg) + rc], 0
-            ; jl =>kept
+            ; jl =>alive
             ; cmp DWORD [Rq(reg) + high], 0
             ; jne >wide
             ; sub DWORD [Rq(reg) + rc], 1
-            ; jnz =>kept
-            ; jmp >zero
+        );
+        self.count_down_tail(then);
+        asm!(self.ops
+            ; jmp =>end
             ; wide:
             ; sub QWORD [Rq(reg) + rc], 1
-            ; jnz =>kept
-            ; zero:
         );
+        self.count_down_tail(then);
+        self.bind(end);
+    }
+
+    /// After one of `count_down()`'s subtractions: the jump `then` asks for.
+    fn count_down_tail(&mut self, then: CountDown) {
+        match then {
+            CountDown::ZeroTo(l) => asm!(self.ops ; jz =>l),
+            CountDown::AliveTo(l) => asm!(self.ops ; jnz =>l),
+            CountDown::NeverZero => (),
+        }
     }
 
     /// Py_DECREF(reg) for reg in {rax, rcx}, optionally NULL-tolerant.  Before
@@ -935,52 +995,11 @@ impl Asm {
         if use_rcx {
             asm!(self.ops ; mov rax, rcx);
         }
-        // Py_DECREF() takes 1 from the 64-bit count.  Machine code takes
-        // it from the low 32 bits while the high half is 0 (the same
-        // result: the low half is not negative, or the object is
-        // immortal), because the count's last store was usually a 32-bit
-        // one (Py_INCREF(), a LOAD_FAST just before): a 64-bit load of it
-        // cannot be forwarded from the store buffer and waits for the
-        // store to retire (raytrace spent 12% of its time on the `dec`
-        // of `self` in LOAD_ATTR_INSTANCE_VALUE).
-        let rc = self.c.ob_refcnt;
-        if rc == 0 {
-            if xdecref {
-                asm!(self.ops ; test rax, rax ; jz BYTE >kept);
-            }
-            asm!(self.ops
-                ; mov ecx, DWORD [rax]
-                ; test ecx, ecx
-                ; js BYTE >kept
-                ; cmp DWORD [rax + 4], BYTE 0
-                ; jne BYTE >wide
-                ; sub DWORD [rax], BYTE 1
-                ; jz =>entry
-                ; jmp BYTE >kept
-                ; wide:
-                ; dec QWORD [rax]
-                ; jz =>entry
-                ; kept:
-            );
-        } else {
-            if xdecref {
-                asm!(self.ops ; test rax, rax ; jz >kept);
-            }
-            let high = rc + 4;
-            asm!(self.ops
-                ; cmp DWORD [rax + rc], 0
-                ; jl >kept
-                ; cmp DWORD [rax + high], 0
-                ; jne >wide
-                ; sub DWORD [rax + rc], 1
-                ; jz =>entry
-                ; jmp >kept
-                ; wide:
-                ; sub QWORD [rax + rc], 1
-                ; jz =>entry
-                ; kept:
-            );
+        if xdecref {
+            // `done` follows the count, well within a short jump.
+            asm!(self.ops ; test rax, rax ; jz BYTE =>done);
         }
+        self.count_down(RAX, CountDown::ZeroTo(entry));
         self.bind(done);
         self.deallocs.push(Dealloc { entry, back: done, this_instr, check });
     }
@@ -1074,6 +1093,18 @@ impl Asm {
         );
     }
 
+    /// xmm0, xmm1 = the values of the floats at frame offsets `d_left`,
+    /// `d_right` (rax, rcx = the objects); jump to `slow` unless both are
+    /// exact floats.  Clobbers rdx.
+    fn load_two_floats(&mut self, d_left: i32, d_right: i32, slow: DynamicLabel) {
+        let n = self.c.native.clone();
+        self.load_two_of_type(d_left, d_right, n.float_type, slow);
+        asm!(self.ops
+            ; movsd xmm0, [rax + n.float_ob_fval]
+            ; movsd xmm1, [rcx + n.float_ob_fval]
+        );
+    }
+
     /// rax, rcx = the stack slots at `d_left`, `d_right`; jump to `slow`
     /// unless both are exactly of type `ty`.  Clobbers rdx.
     fn load_two_of_type(&mut self, d_left: i32, d_right: i32, ty: u64, slow: DynamicLabel) {
@@ -1097,14 +1128,9 @@ impl Asm {
     /// handling with the operands still on the stack.  Release builds only.
     #[allow(clippy::too_many_arguments)]
     pub fn float_binop(&mut self, op: FloatOp, depth: u32, nlocals: u32, this_instr: u64, next_instr: u64, slow: DynamicLabel, exit: DynamicLabel) {
-        let n = self.c.native.clone();
         let (d_left, d_right) = (self.sp_disp(depth - 2, nlocals), self.sp_disp(depth - 1, nlocals));
-        let fval = n.float_ob_fval;
-        self.load_two_of_type(d_left, d_right, n.float_type, slow);
-        asm!(self.ops
-            ; movsd xmm0, [rax + fval]
-            ; movsd xmm1, [rcx + fval]
-        );
+        let fval = self.c.native.float_ob_fval;
+        self.load_two_floats(d_left, d_right, slow);
         self.float_arith(op, slow);
         let (done, right, alloc) = (self.new_label(), self.new_label(), self.new_label());
         self.jump_unless_sole_reference(RAX, right);
@@ -1146,13 +1172,8 @@ impl Asm {
     /// only.
     #[allow(clippy::too_many_arguments)]
     pub fn float_binop_lent(&mut self, op: FloatOp, d_left: i32, left_lent: bool, d_right: i32, d_result: i32, this_instr: u64, lend: DynamicLabel, lend_error: DynamicLabel) {
-        let n = self.c.native.clone();
-        let fval = n.float_ob_fval;
-        self.load_two_of_type(d_left, d_right, n.float_type, lend);
-        asm!(self.ops
-            ; movsd xmm0, [rax + fval]
-            ; movsd xmm1, [rcx + fval]
-        );
+        let fval = self.c.native.float_ob_fval;
+        self.load_two_floats(d_left, d_right, lend);
         self.float_arith(op, lend);
         let (done, alloc) = (self.new_label(), self.new_label());
         if !left_lent {
@@ -1237,22 +1258,8 @@ impl Asm {
     }
 
     /// _Py_DECREF_NO_DEALLOC(reg): the object has other references.
-    #[allow(clippy::useless_conversion)] // in dynasm's expansion of Rq()
     fn decref_no_dealloc(&mut self, reg: u8) {
-        let rc = self.c.ob_refcnt;
-        let high = rc + 4;
-        // 32 bits while the high half is 0 (see `decref()`).
-        asm!(self.ops
-            ; cmp DWORD [Rq(reg) + rc], 0
-            ; jl >immortal
-            ; cmp DWORD [Rq(reg) + high], 0
-            ; jne >wide
-            ; sub DWORD [Rq(reg) + rc], 1
-            ; jmp >immortal
-            ; wide:
-            ; sub QWORD [Rq(reg) + rc], 1
-            ; immortal:
-        );
+        self.count_down(reg, CountDown::NeverZero);
     }
 
     /// The type-version guard of attribute instructions: rdx = the owner
@@ -1437,12 +1444,9 @@ impl Asm {
     pub fn compare(&mut self, float: bool, d_left: i32, d_right: i32, mask: u32, slow: DynamicLabel) {
         let n = self.c.native.clone();
         if float {
-            let fval = n.float_ob_fval;
-            self.load_two_of_type(d_left, d_right, n.float_type, slow);
+            self.load_two_floats(d_left, d_right, slow);
             // 1 << (2 * (x >= y) + (x <= y)); NaN makes both false.
             asm!(self.ops
-                ; movsd xmm0, [rax + fval]
-                ; movsd xmm1, [rcx + fval]
                 ; xor r8d, r8d
                 ; xor r9d, r9d
                 ; ucomisd xmm0, xmm1
