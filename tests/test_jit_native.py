@@ -589,6 +589,94 @@ class NativeFastPathTest(unittest.TestCase):
             print("ok")
         ''', {"PYTHON_JIT_PERF_MAP": "1"})
 
+    def test_generic_binary_ops_call_their_c_function(self):
+        # A generic BINARY_OP or BINARY_SUBSCR calls _PyEval_BinaryOps[oparg]
+        # or PyObject_GetItem from machine code, not through its helper;
+        # the helper only runs (counted as native_slow_*) when the live
+        # opcode is no longer the generic one.  Results, errors and their
+        # tracebacks, reference counts, __del__ of an operand and
+        # instrumentation switched on by the call agree with the
+        # interpreter.
+        self.check('''
+            import array, os
+            log = []
+            class Noisy:
+                def __init__(self, n):
+                    self.n = n
+                def __xor__(self, other):
+                    return self.n ^ other
+                def __del__(self):
+                    log.append(self.n)
+            class Items:
+                def __getitem__(self, k):
+                    if k == "boom":
+                        raise KeyError(k)
+                    return k * 2
+            def ops(a, b):
+                return a ^ b, a << b, a % b, a // b, a | b, a & b, a >> b, a ** b
+            def xor(a, b):
+                return a ^ b
+            def sub(c, k):
+                return c[k]
+            # Compiled before they ever ran: every site generic.
+            for fn in (ops, xor, sub):
+                assert sys._jit.compile(fn) is None
+            before = slow("BINARY_OP"), slow("BINARY_SUBSCR")
+            big = 2**70
+            arr, items, d = array.array("d", [1.5, 2.5]), Items(), {"k": big}
+            n = sys.getrefcount(big)
+            fns = (operator.xor, operator.lshift, operator.mod, operator.floordiv,
+                   operator.or_, operator.and_, operator.rshift, operator.pow)
+            for a, b in [(5, 3), (big, 7), (-9, 4), (True, 2), (7, big % 5)]:
+                assert ops(a, b) == tuple(f(a, b) for f in fns), (a, b)
+            for _ in range(3):
+                assert sub(arr, 1) == 2.5 and sub(items, 21) == 42 and sub(d, "k") is big
+                assert sub("abc", slice(1, None)) == "bc"
+                assert sub(d, "k") is big and xor(3, big) == big ^ 3
+            assert sys.getrefcount(big) == n
+            # Errors: raised in the function's frame, operands released.
+            for fn, args, exc in [(ops, (1, 0), ZeroDivisionError), (sub, (items, "boom"), KeyError),
+                                  (sub, (arr, 5), IndexError), (xor, ("a", 1), TypeError)]:
+                try:
+                    fn(*args)
+                except exc as e:
+                    assert e.__traceback__.tb_next.tb_frame.f_code is fn.__code__
+                else:
+                    raise AssertionError((fn, args))
+            # The left operand dies when released, before the function
+            # goes on: its __del__ runs then.
+            assert xor(Noisy(6), 3) == 5 and log == [6], log
+            assert (slow("BINARY_OP"), slow("BINARY_SUBSCR")) == before
+            # The call itself switches instrumentation on: the rest of the
+            # function reports its lines, as in the interpreter.
+            mon, tool, lines = sys.monitoring, 3, []
+            def on_line(code, line):
+                if code is after.__code__:
+                    lines.append(line - code.co_firstlineno)
+            class Starter:
+                def __getitem__(self, k):
+                    mon.use_tool_id(tool, "test")
+                    mon.register_callback(tool, mon.events.LINE, on_line)
+                    mon.set_events(tool, mon.events.LINE)
+                    return k
+            def after(c):
+                x = c[1]
+                y = x + 1
+                return y
+            assert sys._jit.compile(after) is None
+            assert after(Starter()) == 2
+            mon.set_events(tool, 0)
+            mon.free_tool_id(tool)
+            assert lines == [2, 3], lines
+            # The out-of-line path (the live opcode's helper) exists: the
+            # perf map names it.
+            with open(f"/tmp/perf-{os.getpid()}.map") as f:
+                names = {line.split(" ", 3)[3].strip() for line in f}
+            os.unlink(f"/tmp/perf-{os.getpid()}.map")
+            assert {"slow BINARY_OP", "slow BINARY_SUBSCR"} <= names, sorted(names)
+            print("ok")
+        ''', {"PYTHON_JIT_PERF_MAP": "1"})
+
     def test_lent_truth_tests(self):
         # if x: on a local: TO_BOOL_INT / _NONE / _STR / _LIST /
         # _ALWAYS_TRUE borrows the value from the LOAD_FAST before it; the

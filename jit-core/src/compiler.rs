@@ -534,6 +534,16 @@ impl Gen<'_> {
                     let slow = self.slow_path_after(k, depth, true);
                     self.gen_float_arith(&ins, depth, float_op, slow);
                 }
+                None => match self.binary_c(&ins) {
+                    Some(function) => self.gen_binary_c(k, depth, function),
+                    None => {
+                        self.gen_helper_call(&ins, depth, true)?;
+                        return Ok(());
+                    }
+                },
+            },
+            op::BINARY_SUBSCR if !self.c().ref_debug => match self.binary_c(&ins) {
+                Some(function) => self.gen_binary_c(k, depth, function),
                 None => {
                     self.gen_helper_call(&ins, depth, true)?;
                     return Ok(());
@@ -963,6 +973,50 @@ impl Gen<'_> {
         let (this, start) = (self.addr(ins.at), self.addr(ins.start));
         let interpret = self.c().result_interpret;
         self.asm.adaptive_countdown(this, ins.base, start, depth, self.input.nlocalsplus, interpret, self.exit);
+    }
+
+    /// The C function that is the whole of the generic BINARY_OP or
+    /// BINARY_SUBSCR `ins` (see `x64::generic`); None when compiling
+    /// without a live interpreter (no table to read).
+    fn binary_c(&self, ins: &Instr) -> Option<u64> {
+        if !self.input.live {
+            return None;
+        }
+        let n = &self.c().native;
+        match ins.opcode {
+            op::BINARY_SUBSCR => Some(n.fn_get_item),
+            op::BINARY_OP if ins.oparg <= self.c().max_binary_op && n.binary_ops != 0 => {
+                // SAFETY: `binary_ops` is the address of `_PyEval_BinaryOps`,
+                // whose entries up to `max_binary_op` (NB_INPLACE_XOR) are
+                // set and never change.
+                let f = unsafe { *((n.binary_ops as *const u64).add(ins.oparg as usize)) };
+                (f != 0).then_some(f)
+            }
+            _ => None,
+        }
+    }
+
+    /// The generic BINARY_OP or BINARY_SUBSCR `k` as its helper runs it,
+    /// without the helper: the adaptive countdown (the interpreter still
+    /// specializes the instruction), then, while the live opcode is the
+    /// generic one, `function(left, right)` called directly, both operands
+    /// released (either may run any code: instrumentation is checked
+    /// after), and the result stored or the error raised.  A specialized
+    /// live opcode takes the out-of-line path: its helper.
+    fn gen_binary_c(&mut self, k: usize, depth: u32, function: u64) {
+        let ins = self.code.instrs[k];
+        let (nl, this) = (self.input.nlocalsplus, self.addr(ins.at));
+        self.gen_countdown(&ins, depth);
+        let slow = self.slow_path_after(k, depth, true);
+        self.asm.jump_unless_opcode_at_rcx(ins.opcode, slow);
+        self.asm.call_binary_c(function, depth, nl, this);
+        for slot in [depth - 2, depth - 1] {
+            self.asm.load_stack(slot, nl);
+            self.asm.decref(false, false, this, None);
+        }
+        self.asm.binary_c_result(depth, nl, self.addr(ins.next), self.exit);
+        let check = self.after_dealloc(&ins, depth - 1);
+        self.asm.handback_if_instrumented(check);
     }
 
     /// Float arithmetic inline: two floats (reusing an operand), else a

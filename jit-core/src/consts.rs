@@ -93,6 +93,10 @@ pub struct Native {
     pub fn_long_add: u64,
     pub fn_long_subtract: u64,
     pub fn_long_multiply: u64,
+    /// `_PyEval_BinaryOps`: generic BINARY_OP's C function by oparg.
+    pub binary_ops: u64,
+    /// `PyObject_GetItem`, generic BINARY_SUBSCR's C function.
+    pub fn_get_item: u64,
     pub long_tag: i32,
     pub long_digit: i32,
     /// `_PyLong_NON_SIZE_BITS` and `_PyLong_SIGN_MASK`.
@@ -349,6 +353,8 @@ impl Consts {
                 fn_long_add: get("fn._PyLong_Add")? as u64,
                 fn_long_subtract: get("fn._PyLong_Subtract")? as u64,
                 fn_long_multiply: get("fn._PyLong_Multiply")? as u64,
+                binary_ops: get("fn.binary_ops")? as u64,
+                fn_get_item: get("fn.PyObject_GetItem")? as u64,
                 long_tag: off("long.lv_tag")?,
                 long_digit: off("long.ob_digit")?,
                 long_non_size_bits: byte("long.non_size_bits")?,
@@ -566,6 +572,8 @@ impl Consts {
                 fn_long_add: 0x2050,
                 fn_long_subtract: 0x2058,
                 fn_long_multiply: 0x2060,
+                binary_ops: 0x2300,
+                fn_get_item: 0x2308,
                 long_tag: 16,
                 long_digit: 24,
                 long_non_size_bits: 3,

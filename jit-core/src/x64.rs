@@ -25,6 +25,7 @@ use crate::generated::opcodes::Cache;
 pub mod builtins;
 pub mod calls;
 pub mod containers;
+pub mod generic;
 pub mod numbers;
 
 /// The float operations with a native fast path.
@@ -1509,7 +1510,7 @@ impl Asm {
 
     /// Stack slot at `disp` = rax; if rax is NULL, an error at `next_instr`
     /// instead, with the stack ending below that slot.
-    fn store_result_or_error(&mut self, disp: i32, next_instr: u64, exit: DynamicLabel) {
+    pub(super) fn store_result_or_error(&mut self, disp: i32, next_instr: u64, exit: DynamicLabel) {
         let (error, failed) = (self.c.result_error, self.new_label());
         asm!(self.ops
             ; test rax, rax
