@@ -677,6 +677,67 @@ class NativeFastPathTest(unittest.TestCase):
             print("ok")
         ''', {"PYTHON_JIT_PERF_MAP": "1"})
 
+    def test_exact_deallocations_report_to_the_reference_tracer(self):
+        # Floats and ints released by the float and int fast paths go
+        # straight to their deallocator (_Py_DECREF_SPECIALIZED), except
+        # while a reference tracer (PyRefTracer_SetTracer) is set: then
+        # through _Py_Dealloc, which reports them.  The tracer here is
+        # libc's putchar, one byte per event into a file: compiled code
+        # must report exactly as many events as the same code
+        # interpreted.
+        self.check('''
+            import ctypes, os, tempfile, textwrap
+            libc = ctypes.CDLL(None)
+            set_tracer = ctypes.pythonapi.PyRefTracer_SetTracer
+            set_tracer.argtypes = [ctypes.c_void_p, ctypes.c_void_p]
+            putchar = ctypes.cast(libc.putchar, ctypes.c_void_p).value
+            def events(fn, *args):
+                libc.fflush(None)
+                saved = os.dup(1)
+                with tempfile.TemporaryFile() as f:
+                    os.dup2(f.fileno(), 1)
+                    try:
+                        set_tracer(putchar, None)
+                        result = fn(*args)
+                        set_tracer(None, None)
+                        libc.fflush(None)
+                    finally:
+                        os.dup2(saved, 1)
+                        os.close(saved)
+                    return os.fstat(f.fileno()).st_size, result
+            src = """
+            def work(a, b, n, seq):
+                t, k = 0.0, 0
+                for i in range(n):
+                    t = t + a * b - (a + i) * b
+                    if a * b < t:
+                        t = t - 1.0
+                    k = k + i * 3 - seq[i]
+                    if k > i * 1000:
+                        k = 0
+                return t, k
+            """
+            ns1, ns2 = {}, {}
+            exec(textwrap.dedent(src), ns1)
+            exec(textwrap.dedent(src), ns2)
+            jitted, interpreted = ns1["work"], ns2["work"]
+            seq = list(range(1000, 3000))
+            for _ in range(100):
+                jitted(1.5, 2.5, 10, seq)
+                interpreted(1.5, 2.5, 10, seq)
+            assert sys._jit.compile(jitted) is None
+            ops = ("BINARY_OP_MULTIPLY_FLOAT", "BINARY_OP_ADD_INT", "COMPARE_OP_INT",
+                   "COMPARE_OP_FLOAT", "BINARY_SUBSCR_LIST_INT")
+            names = {i.opname for i in dis.get_instructions(jitted, adaptive=True)}
+            assert set(ops) <= names, sorted(names)
+            before = [slow(op) for op in ops]
+            got = events(jitted, 1.5, 2.5, 1000, seq)
+            want = events(interpreted, 1.5, 2.5, 1000, seq)
+            assert got == want and got[0] > 2000, (got, want)
+            assert [slow(op) for op in ops] == before
+            print("ok")
+        ''', {"PYTHON_JIT_THRESHOLD": "1000000000"})
+
     def test_lent_truth_tests(self):
         # if x: on a local: TO_BOOL_INT / _NONE / _STR / _LIST /
         # _ALWAYS_TRUE borrows the value from the LOAD_FAST before it; the

@@ -395,8 +395,9 @@ impl Gen<'_> {
         self.asm.jump_unless_opcode(this, next.opcode, lend);
         self.asm.compare(next.opcode == op::COMPARE_OP_FLOAT, d_left, d_right, next.oparg, lend);
         if first.is_none() {
+            let dealloc = self.exact_dealloc(next.opcode);
             self.asm.load_stack(depth - 1, nl);
-            self.asm.decref(false, false, this, None);
+            self.asm.decref_exact(dealloc, this);
         }
         self.bool_result(k + 1, depth - 1);
         self.unfused.push(k + 1);
@@ -606,10 +607,11 @@ impl Gen<'_> {
                 self.asm.compare(ins.opcode == op::COMPARE_OP_FLOAT, d_left, d_right, ins.oparg, slow);
                 // Release the operands: exact ints or floats, whose
                 // deallocation runs no Python code (_Py_DECREF_SPECIALIZED).
+                let dealloc = self.exact_dealloc(ins.opcode);
                 self.asm.load_stack(depth - 2, nl);
-                self.asm.decref(false, false, this, None);
+                self.asm.decref_exact(dealloc, this);
                 self.asm.load_stack(depth - 1, nl);
-                self.asm.decref(false, false, this, None);
+                self.asm.decref_exact(dealloc, this);
                 self.bool_result(k, depth - 2);
             }
             op::TO_BOOL_INT | op::TO_BOOL_NONE | op::TO_BOOL_STR | op::TO_BOOL_LIST | op::TO_BOOL_ALWAYS_TRUE
@@ -643,8 +645,9 @@ impl Gen<'_> {
                 self.asm.binary_subscr_int(ins.opcode == op::BINARY_SUBSCR_TUPLE_INT, d_list, d_sub, d_list, slow);
                 // Release the index (an exact int, no Python code), then the
                 // list, kept in rbx.
+                let free = self.c().fn_object_free;
                 self.asm.load_stack(depth - 1, nl);
-                self.asm.decref(false, false, this, None);
+                self.asm.decref_exact(free, this);
                 self.asm.rbx_to_rax();
                 let check = self.after_dealloc(&ins, depth - 1);
                 self.asm.decref(false, false, this, Some(check));
@@ -742,10 +745,11 @@ impl Gen<'_> {
             op::STORE_SUBSCR_LIST_INT if !self.c().ref_debug => {
                 let slow = self.guard_live_opcode(k, depth);
                 self.asm.store_subscr_list_int(depth, nl, slow);
-                // The old item, the index, the list (kept in rbx).
+                // The old item, the index (an exact int), the list (kept
+                // in rbx).
                 self.asm.decref(false, false, this, None);
                 self.asm.load_stack(depth - 1, nl);
-                self.asm.decref(false, false, this, None);
+                self.asm.decref_exact(self.c().fn_object_free, this);
                 self.asm.rbx_to_rax();
                 self.asm.decref(false, false, this, None);
                 let check = self.after_dealloc(&ins, depth - 3);
@@ -950,6 +954,16 @@ impl Gen<'_> {
         let target = self.label_at(i64::from(next.next) + i64::from(next.oparg))?;
         let after = self.label_at(i64::from(next.next))?;
         Some((next.opcode == op::POP_JUMP_IF_TRUE, target, after))
+    }
+
+    /// What `_Py_DECREF_SPECIALIZED()` calls for the operands of the
+    /// float or int instruction `opcode` (COMPARE_OP_FLOAT / _INT).
+    fn exact_dealloc(&self, opcode: u8) -> u64 {
+        if opcode == op::COMPARE_OP_FLOAT {
+            self.c().fn_float_dealloc
+        } else {
+            self.c().fn_object_free
+        }
     }
 
     /// The float operation of a BINARY_OP oparg, if it has a native path.

@@ -34,6 +34,13 @@ pub struct Consts {
     pub py_true: u64,
     pub py_false: u64,
     pub fn_dealloc: u64,
+    /// `_PyFloat_ExactDealloc` and `PyObject_Free`: what
+    /// `_Py_DECREF_SPECIALIZED()` calls for exact floats and ints.
+    pub fn_float_dealloc: u64,
+    pub fn_object_free: u64,
+    /// `&_PyRuntime.ref_tracer.tracer_func`: those direct calls need it
+    /// NULL (else `_Py_Dealloc()`, which reports to the tracer).
+    pub ref_tracer_func: u64,
     pub fn_incref: u64,
     pub fn_decref: u64,
     pub helpers: u64,
@@ -307,6 +314,9 @@ impl Consts {
             py_true: get("Py_True")? as u64,
             py_false: get("Py_False")? as u64,
             fn_dealloc: get("fn._Py_Dealloc")? as u64,
+            fn_float_dealloc: get("fn._PyFloat_ExactDealloc")? as u64,
+            fn_object_free: get("fn.PyObject_Free")? as u64,
+            ref_tracer_func: get("runtime.ref_tracer_func")? as u64,
             fn_incref: get("fn.Py_IncRef")? as u64,
             fn_decref: get("fn.Py_DecRef")? as u64,
             helpers: get("helpers")? as u64,
@@ -535,6 +545,9 @@ impl Consts {
             py_true: 0x1010,
             py_false: 0x1020,
             fn_dealloc: 0x2000,
+            fn_float_dealloc: 0x2310,
+            fn_object_free: 0x2318,
+            ref_tracer_func: 0x2320,
             fn_incref: 0x2010,
             fn_decref: 0x2020,
             helpers: 0,

@@ -203,6 +203,9 @@ struct Dealloc {
     back: DynamicLabel,
     this_instr: u64,
     check: Option<Handback>,
+    /// The type's own deallocator, for an object known to be an exact
+    /// float or int (`decref_exact()`).
+    exact: Option<u64>,
 }
 
 /// The out-of-line half of one `adaptive_countdown()`.
@@ -1002,7 +1005,7 @@ impl Asm {
         }
         self.count_down(RAX, CountDown::ZeroTo(entry));
         self.bind(done);
-        self.deallocs.push(Dealloc { entry, back: done, this_instr, check });
+        self.deallocs.push(Dealloc { entry, back: done, this_instr, check, exact: None });
     }
 
     /// Emit `f` out of line, after all instructions (`emit_cold()`): for
@@ -1020,14 +1023,39 @@ impl Asm {
         }
     }
 
+    /// Py_DECREF(rax) of an exact float or int (`exact_dealloc` is
+    /// `fn_float_dealloc` or `fn_object_free`), as
+    /// `_Py_DECREF_SPECIALIZED()`: a count reaching 0 calls that
+    /// deallocator directly unless a reference tracer is set.  These
+    /// deallocations run no Python code.  Release builds only.
+    pub fn decref_exact(&mut self, exact_dealloc: u64, this_instr: u64) {
+        let (entry, done) = (self.new_label(), self.new_label());
+        self.count_down(RAX, CountDown::ZeroTo(entry));
+        self.bind(done);
+        self.deallocs.push(Dealloc { entry, back: done, this_instr, check: None, exact: Some(exact_dealloc) });
+    }
+
     /// The out-of-line halves of `decref()`: set frame->instr_ptr, call
     /// the deallocator, check the instrumentation, go back.
     pub fn emit_deallocs(&mut self) {
         let ip = self.c.frame_instr_ptr;
         let f = self.c.fn_dealloc;
+        let tracer = self.c.ref_tracer_func;
         for d in std::mem::take(&mut self.deallocs) {
+            asm!(self.ops ; =>d.entry);
+            if let Some(exact) = d.exact {
+                asm!(self.ops
+                    ; mov rcx, QWORD tracer as i64
+                    ; cmp QWORD [rcx], 0
+                    ; jne >traced
+                    ; mov rdi, rax
+                    ; mov rax, QWORD exact as i64
+                    ; call rax
+                    ; jmp =>d.back
+                    ; traced:
+                );
+            }
             asm!(self.ops
-                ; =>d.entry
                 ; mov rcx, QWORD d.this_instr as i64
                 ; mov [r13 + ip], rcx
                 ; mov rdi, rax
@@ -1136,8 +1164,11 @@ impl Asm {
         let (done, right, alloc) = (self.new_label(), self.new_label(), self.new_label());
         self.jump_unless_sole_reference(RAX, right);
         // Reuse left; drop right (_Py_DECREF_SPECIALIZED).
-        asm!(self.ops ; movsd [rax + fval], xmm0);
-        self.decref(true, false, this_instr, None);
+        asm!(self.ops
+            ; movsd [rax + fval], xmm0
+            ; mov rax, rcx
+        );
+        self.decref_exact(self.c.fn_float_dealloc, this_instr);
         asm!(self.ops
             ; jmp =>done
             ; =>right
@@ -1500,10 +1531,12 @@ impl Asm {
             ; call rax
             ; mov rbx, rax
         );
+        // _Py_DECREF_SPECIALIZED(right, PyObject_Free), then left.
+        let free = self.c.fn_object_free;
         self.load_stack(depth - 1, nlocals);
-        self.decref(false, false, this_instr, None);
+        self.decref_exact(free, this_instr);
         self.load_stack(depth - 2, nlocals);
-        self.decref(false, false, this_instr, None);
+        self.decref_exact(free, this_instr);
         asm!(self.ops ; mov rax, rbx);
         self.store_result_or_error(d_left, next_instr, exit);
     }
