@@ -36,6 +36,15 @@ import dis, operator, sys
 def slow(opname):
     return sys._jit.stats().get("native_slow_" + opname, 0)
 
+log = []
+
+class Noisy:
+    # Records its n in log when it dies.
+    def __init__(self, n):
+        self.n = n
+    def __del__(self):
+        log.append(self.n)
+
 def specialize_and_compile(func, opname, *args):
     for _ in range(100):
         func(*args)
@@ -372,12 +381,7 @@ class NativeFastPathTest(unittest.TestCase):
         # must agree with the interpreter, reference counts included.
         self.check('''
             import os
-            log = []
-            class Noisy:
-                def __init__(self, n):
-                    self.n = n
-                def __del__(self):
-                    log.append(self.n)
+            log.clear()
             class C:
                 def __init__(self):
                     self.x = [1]
@@ -737,6 +741,61 @@ class NativeFastPathTest(unittest.TestCase):
             assert [slow(op) for op in ops] == before
             print("ok")
         ''', {"PYTHON_JIT_THRESHOLD": "1000000000"})
+
+    def test_cells(self):
+        # LOAD_DEREF pushes a cell's value with a new reference; an empty
+        # cell takes the out-of-line path (counted), whose helper raises
+        # NameError.  STORE_DEREF stores into the cell, then releases the
+        # old value, whose __del__ runs before the function goes on.
+        self.check('''
+            log.clear()
+            def make():
+                # value is a cell of make's that nothing has set yet.
+                if False:
+                    value = None
+                def get():
+                    return value
+                def put(v):
+                    nonlocal value
+                    value = v
+                return get, put
+            def counter(n):
+                total = 0
+                def add(k):
+                    nonlocal total
+                    total += k
+                    return total
+                for i in range(n):
+                    add(i)
+                return total, add(0)
+            get, put = make()
+            for fn in (get, put, counter):
+                assert sys._jit.compile(fn) is None
+            before = slow("LOAD_DEREF")
+            try:
+                get()
+            except NameError as e:
+                assert "value" in str(e) and e.__traceback__.tb_next.tb_frame.f_code is get.__code__
+            else:
+                raise AssertionError("no NameError")
+            assert slow("LOAD_DEREF") == before + 1
+            obj = [1]
+            n = sys.getrefcount(obj)
+            put(obj)
+            assert sys.getrefcount(obj) == n + 1
+            for _ in range(3):
+                assert get() is obj
+            assert sys.getrefcount(obj) == n + 1
+            put(Noisy(1))
+            assert sys.getrefcount(obj) == n and log == []
+            put(Noisy(2))
+            assert log == [1], log
+            put(None)
+            assert log == [1, 2], log
+            assert counter(100) == (4950, 4950)
+            assert slow("LOAD_DEREF") == before + 1
+            print("ok")
+        ''')
 
     def test_lent_truth_tests(self):
         # if x: on a local: TO_BOOL_INT / _NONE / _STR / _LIST /

@@ -673,6 +673,17 @@ impl Gen<'_> {
                 let check = self.after_dealloc(&ins, base + 1);
                 self.asm.handback_if_instrumented(check);
             }
+            op::LOAD_DEREF if !self.c().ref_debug => {
+                let slow = self.slow_path(k, depth);
+                self.asm.load_deref(ins.oparg, depth, nl, slow);
+            }
+            op::STORE_DEREF if !self.c().ref_debug => {
+                // The old value is released once the cell holds the new
+                // one; it may run any code.
+                self.asm.store_deref(ins.oparg, depth, nl);
+                let check = self.after_dealloc(&ins, depth - 1);
+                self.asm.decref(false, true, this, Some(check));
+            }
             op::LIST_APPEND if !self.c().ref_debug => {
                 // The comprehension's list (an exact list, checked: the
                 // helper handles anything else) takes the item.

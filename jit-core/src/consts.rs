@@ -104,6 +104,8 @@ pub struct Native {
     pub binary_ops: u64,
     /// `PyObject_GetItem`, generic BINARY_SUBSCR's C function.
     pub fn_get_item: u64,
+    /// `PyCellObject.ob_ref` (LOAD_DEREF, STORE_DEREF).
+    pub cell_ob_ref: i32,
     pub long_tag: i32,
     pub long_digit: i32,
     /// `_PyLong_NON_SIZE_BITS` and `_PyLong_SIGN_MASK`.
@@ -365,6 +367,7 @@ impl Consts {
                 fn_long_multiply: get("fn._PyLong_Multiply")? as u64,
                 binary_ops: get("fn.binary_ops")? as u64,
                 fn_get_item: get("fn.PyObject_GetItem")? as u64,
+                cell_ob_ref: off("cell.ob_ref")?,
                 long_tag: off("long.lv_tag")?,
                 long_digit: off("long.ob_digit")?,
                 long_non_size_bits: byte("long.non_size_bits")?,
@@ -587,6 +590,7 @@ impl Consts {
                 fn_long_multiply: 0x2060,
                 binary_ops: 0x2300,
                 fn_get_item: 0x2308,
+                cell_ob_ref: 16,
                 long_tag: 16,
                 long_digit: 24,
                 long_non_size_bits: 3,

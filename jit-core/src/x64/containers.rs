@@ -1,7 +1,7 @@
 //! Tuples and lists taken apart and stored into: UNPACK_SEQUENCE_TWO_TUPLE
 //! and STORE_SUBSCR_LIST_INT, as the interpreter runs them.  (Subscripts
 //! that read, BINARY_SUBSCR_LIST_INT and _TUPLE_INT, share the index guard
-//! in `Asm::guard_index`.)
+//! in `Asm::guard_index`.)  And cells: LOAD_DEREF and STORE_DEREF.
 
 use dynasmrt::{dynasm, DynamicLabel, DynasmApi, DynasmLabelApi};
 
@@ -56,6 +56,37 @@ impl Asm {
             ; mov rcx, [r13 + d_value]
             ; mov rax, [r8 + rdx * 8]
             ; mov [r8 + rdx * 8], rcx
+        );
+    }
+
+    /// LOAD_DEREF: the value of the cell in local `local` onto stack slot
+    /// `depth` with a new reference (`PyCell_GetRef()`); an empty cell
+    /// jumps to `slow` (nothing done), whose helper raises.  Release
+    /// builds only.
+    pub fn load_deref(&mut self, local: u32, depth: u32, nlocals: u32, slow: DynamicLabel) {
+        let ob_ref = self.c.native.cell_ob_ref;
+        self.load_local(local);
+        asm!(self.ops
+            ; mov rax, [rax + ob_ref]
+            ; test rax, rax
+            ; jz =>slow
+        );
+        self.incref_inline(RAX, RCX);
+        self.store_stack(depth, nlocals);
+    }
+
+    /// STORE_DEREF: the cell in local `local` takes the value on stack slot
+    /// `depth - 1` (`PyCell_SetTakeRef()`); its old value (maybe NULL) is
+    /// left in rax for the caller to release.  Release builds only.
+    pub fn store_deref(&mut self, local: u32, depth: u32, nlocals: u32) {
+        let ob_ref = self.c.native.cell_ob_ref;
+        let d_value = self.sp_disp(depth - 1, nlocals);
+        self.load_local(local);
+        asm!(self.ops
+            ; mov rcx, [r13 + d_value]
+            ; mov rdx, rax
+            ; mov rax, [rdx + ob_ref]
+            ; mov [rdx + ob_ref], rcx
         );
     }
 }
