@@ -995,9 +995,15 @@ impl Gen<'_> {
 
     /// The adaptive countdown of `ins` (see `Asm::adaptive_countdown`).
     fn gen_countdown(&mut self, ins: &Instr, depth: u32) {
+        self.gen_countdown_or(ins, depth, None);
+    }
+
+    /// As `gen_countdown()`; with `other`, a live opcode other than the
+    /// generic one jumps there.
+    fn gen_countdown_or(&mut self, ins: &Instr, depth: u32, other: Option<DynamicLabel>) {
         let (this, start) = (self.addr(ins.at), self.addr(ins.start));
         let interpret = self.c().result_interpret;
-        self.asm.adaptive_countdown(this, ins.base, start, depth, self.input.nlocalsplus, interpret, self.exit);
+        self.asm.adaptive_countdown(this, ins.base, start, depth, self.input.nlocalsplus, interpret, other, self.exit);
     }
 
     /// The C function that is the whole of the generic BINARY_OP or
@@ -1031,15 +1037,18 @@ impl Gen<'_> {
     fn gen_binary_c(&mut self, k: usize, depth: u32, function: u64) {
         let ins = self.code.instrs[k];
         let (nl, this) = (self.input.nlocalsplus, self.addr(ins.at));
-        self.gen_countdown(&ins, depth);
+        // The generic opcode is the countdown's `base`; another live
+        // opcode (specialized meanwhile) takes the out-of-line path.
         let slow = self.slow_path_after(k, depth, true);
-        self.asm.jump_unless_opcode_at_rcx(ins.opcode, slow);
+        self.gen_countdown_or(&ins, depth, Some(slow));
         self.asm.call_binary_c(function, depth, nl, this);
         for slot in [depth - 2, depth - 1] {
             self.asm.load_stack(slot, nl);
             self.asm.decref(false, false, this, None);
         }
-        self.asm.binary_c_result(depth, nl, self.addr(ins.next), self.exit);
+        // As the helper's `pop_2_error`: the stack ends below the result.
+        let disp = self.asm.sp_disp(depth - 2, nl);
+        self.asm.store_rbx_or_error(disp, self.addr(ins.next), self.exit);
         let check = self.after_dealloc(&ins, depth - 1);
         self.asm.handback_if_instrumented(check);
     }

@@ -770,17 +770,21 @@ impl Asm {
     /// never specialize) and `_PyBJIT_Run()` schedules a recompile.
     /// Inline is only the opcode test: the countdown itself is emitted
     /// out of line by `emit_countdowns()`, since most live opcodes are
-    /// specialized by the time machine code runs.
+    /// specialized by the time machine code runs.  With `other`, a live
+    /// opcode that is not `opcode` jumps there instead of falling through.
     #[allow(clippy::too_many_arguments)]
-    pub fn adaptive_countdown(&mut self, instr: u64, opcode: u8, start: u64, depth: u32, nlocals: u32, interpret_kind: i32, exit: DynamicLabel) {
+    pub fn adaptive_countdown(&mut self, instr: u64, opcode: u8, start: u64, depth: u32, nlocals: u32, interpret_kind: i32, other: Option<DynamicLabel>, exit: DynamicLabel) {
         let (entry, back) = (self.new_label(), self.new_label());
         let disp = self.sp_disp(depth, nlocals);
         asm!(self.ops
             ; mov rcx, QWORD instr as i64
             ; cmp BYTE [rcx], opcode as i8
             ; je =>entry
-            ; =>back
         );
+        if let Some(other) = other {
+            asm!(self.ops ; jmp =>other);
+        }
+        asm!(self.ops ; =>back);
         self.countdowns.push(Countdown { entry, back, start, disp, interpret_kind, exit });
     }
 
@@ -995,7 +999,6 @@ impl Asm {
             self.bind(done);
             return;
         }
-        let entry = self.new_label();
         if use_rcx {
             asm!(self.ops ; mov rax, rcx);
         }
@@ -1003,9 +1006,17 @@ impl Asm {
             // `done` follows the count, well within a short jump.
             asm!(self.ops ; test rax, rax ; jz BYTE =>done);
         }
+        self.release_rax(done, this_instr, check, None);
+    }
+
+    /// The count of rax down, then `done` (bound here); a count that
+    /// reached 0 goes to the deallocation, emitted out of line by
+    /// `emit_deallocs()` (with the type's own deallocator, `exact`).
+    fn release_rax(&mut self, done: DynamicLabel, this_instr: u64, check: Option<Handback>, exact: Option<u64>) {
+        let entry = self.new_label();
         self.count_down(RAX, CountDown::ZeroTo(entry));
         self.bind(done);
-        self.deallocs.push(Dealloc { entry, back: done, this_instr, check, exact: None });
+        self.deallocs.push(Dealloc { entry, back: done, this_instr, check, exact });
     }
 
     /// Emit `f` out of line, after all instructions (`emit_cold()`): for
@@ -1029,10 +1040,8 @@ impl Asm {
     /// deallocator directly unless a reference tracer is set.  These
     /// deallocations run no Python code.  Release builds only.
     pub fn decref_exact(&mut self, exact_dealloc: u64, this_instr: u64) {
-        let (entry, done) = (self.new_label(), self.new_label());
-        self.count_down(RAX, CountDown::ZeroTo(entry));
-        self.bind(done);
-        self.deallocs.push(Dealloc { entry, back: done, this_instr, check: None, exact: Some(exact_dealloc) });
+        let done = self.new_label();
+        self.release_rax(done, this_instr, None, Some(exact_dealloc));
     }
 
     /// The out-of-line halves of `decref()`: set frame->instr_ptr, call
@@ -1537,13 +1546,18 @@ impl Asm {
         self.decref_exact(free, this_instr);
         self.load_stack(depth - 2, nlocals);
         self.decref_exact(free, this_instr);
-        asm!(self.ops ; mov rax, rbx);
-        self.store_result_or_error(d_left, next_instr, exit);
+        self.store_rbx_or_error(d_left, next_instr, exit);
+    }
+
+    /// `store_result_or_error()` of rbx, where calls leave their result.
+    pub fn store_rbx_or_error(&mut self, disp: i32, next_instr: u64, exit: DynamicLabel) {
+        self.rbx_to_rax();
+        self.store_result_or_error(disp, next_instr, exit);
     }
 
     /// Stack slot at `disp` = rax; if rax is NULL, an error at `next_instr`
     /// instead, with the stack ending below that slot.
-    pub(super) fn store_result_or_error(&mut self, disp: i32, next_instr: u64, exit: DynamicLabel) {
+    fn store_result_or_error(&mut self, disp: i32, next_instr: u64, exit: DynamicLabel) {
         let (error, failed) = (self.c.result_error, self.new_label());
         asm!(self.ops
             ; test rax, rax
@@ -2035,8 +2049,7 @@ impl Asm {
         let (breaker, mask) = (self.c.tstate_eval_breaker, self.c.eval_events_mask as i32);
         let handle_pending = self.c.native.fn_handle_pending;
         let error = self.c.result_error;
-        asm!(self.ops ; mov rax, rbx);
-        self.store_result_or_error(disp, next_instr, exit);
+        self.store_rbx_or_error(disp, next_instr, exit);
         // An event pending (rare): handled out of line.
         let (pending, done) = (self.new_label(), self.new_label());
         asm!(self.ops

@@ -7,7 +7,7 @@
 //! the result as the helper does (`Gen::gen_binary_c`).  Release builds
 //! only, like every fast path.
 
-use dynasmrt::{dynasm, DynamicLabel, DynasmApi, DynasmLabelApi};
+use dynasmrt::{dynasm, DynasmApi};
 
 use super::Asm;
 
@@ -33,25 +33,6 @@ impl Asm {
             ; mov rax, QWORD function as i64
             ; call rax
             ; mov rbx, rax
-        );
-    }
-
-    /// Store rbx (the call's result) on stack slot `depth - 2`, or if it
-    /// is NULL leave for the eval loop's error handling with the stack
-    /// below that slot (the operands already released), as the helper's
-    /// `pop_2_error`.
-    pub fn binary_c_result(&mut self, depth: u32, nlocals: u32, next_instr: u64, exit: DynamicLabel) {
-        let disp = self.sp_disp(depth - 2, nlocals);
-        asm!(self.ops ; mov rax, rbx);
-        self.store_result_or_error(disp, next_instr, exit);
-    }
-
-    /// Jump to `l` unless the live opcode at rcx (left there by
-    /// `adaptive_countdown()`) is `opcode`.
-    pub fn jump_unless_opcode_at_rcx(&mut self, opcode: u8, l: DynamicLabel) {
-        asm!(self.ops
-            ; cmp BYTE [rcx], opcode as i8
-            ; jne =>l
         );
     }
 }
