@@ -31,10 +31,19 @@ JIT = getattr(sys, "_jit", None)
 CHILD_ENV = {"PYTHON_JIT": "1", "PYTHON_JIT_THRESHOLD": "1000000000"}
 
 PRELUDE = '''\
-import dis, operator, sys
+import dis, operator, os, sys
 
 def slow(opname):
     return sys._jit.stats().get("native_slow_" + opname, 0)
+
+def perf_map_names():
+    # The names of this process's pieces of machine code in its perf map
+    # (PYTHON_JIT_PERF_MAP=1), which is then removed.
+    path = f"/tmp/perf-{os.getpid()}.map"
+    with open(path) as f:
+        names = {line.split(" ", 3)[3].strip() for line in f}
+    os.unlink(path)
+    return names
 
 log = []
 
@@ -445,11 +454,9 @@ class NativeFastPathTest(unittest.TestCase):
             assert slow("LOAD_ATTR_INSTANCE_VALUE") > before["LOAD_ATTR_INSTANCE_VALUE"]
             # The pairs were fused: the perf map names the second
             # instruction's own copy "unfused".
-            with open(f"/tmp/perf-{os.getpid()}.map") as f:
-                names = [line.split(" ", 3)[3].strip() for line in f]
-            os.unlink(f"/tmp/perf-{os.getpid()}.map")
+            names = perf_map_names()
             for op in ("LOAD_ATTR_INSTANCE_VALUE", "STORE_ATTR_INSTANCE_VALUE", "LOAD_ATTR_SLOT"):
-                assert "unfused " + op in names, (op, sorted(set(names)))
+                assert "unfused " + op in names, (op, sorted(names))
             print("ok")
         ''', {"PYTHON_JIT_PERF_MAP": "1"})
 
@@ -486,11 +493,9 @@ class NativeFastPathTest(unittest.TestCase):
             assert both(3, 4) == (12, -1, 7)
             assert right(1.5, 2) == (5.0, 1.0, 6.0)
             assert (sys.getrefcount(a), sys.getrefcount(b)) == n
-            with open(f"/tmp/perf-{os.getpid()}.map") as f:
-                names = [line.split(" ", 3)[3].strip() for line in f]
-            os.unlink(f"/tmp/perf-{os.getpid()}.map")
+            names = perf_map_names()
             for op in before:
-                assert "unfused " + op in names, (op, sorted(set(names)))
+                assert "unfused " + op in names, (op, sorted(names))
             print("ok")
         ''', {"PYTHON_JIT_PERF_MAP": "1"})
 
@@ -540,9 +545,7 @@ class NativeFastPathTest(unittest.TestCase):
             assert right(big, big) == (False, True, True)
             assert sys.getrefcount(big) == n
             assert slow("COMPARE_OP_INT") > before[0]
-            with open(f"/tmp/perf-{os.getpid()}.map") as f:
-                names = {line.split(" ", 3)[3].strip() for line in f}
-            os.unlink(f"/tmp/perf-{os.getpid()}.map")
+            names = perf_map_names()
             assert {"unfused COMPARE_OP_INT", "unfused COMPARE_OP_FLOAT"} <= names, sorted(names)
             print("ok")
         ''', {"PYTHON_JIT_PERF_MAP": "1"})
@@ -586,9 +589,7 @@ class NativeFastPathTest(unittest.TestCase):
             assert both({3: "d"}, 3) == "d"
             assert (sys.getrefcount(seq), sys.getrefcount(item), sys.getrefcount(i)) == n
             assert slow("BINARY_SUBSCR_LIST_INT") > before
-            with open(f"/tmp/perf-{os.getpid()}.map") as f:
-                names = {line.split(" ", 3)[3].strip() for line in f}
-            os.unlink(f"/tmp/perf-{os.getpid()}.map")
+            names = perf_map_names()
             assert "unfused BINARY_SUBSCR_LIST_INT" in names, sorted(names)
             print("ok")
         ''', {"PYTHON_JIT_PERF_MAP": "1"})
@@ -674,9 +675,7 @@ class NativeFastPathTest(unittest.TestCase):
             assert lines == [2, 3], lines
             # The out-of-line path (the live opcode's helper) exists: the
             # perf map names it.
-            with open(f"/tmp/perf-{os.getpid()}.map") as f:
-                names = {line.split(" ", 3)[3].strip() for line in f}
-            os.unlink(f"/tmp/perf-{os.getpid()}.map")
+            names = perf_map_names()
             assert {"slow BINARY_OP", "slow BINARY_SUBSCR"} <= names, sorted(names)
             print("ok")
         ''', {"PYTHON_JIT_PERF_MAP": "1"})
@@ -835,9 +834,7 @@ class NativeFastPathTest(unittest.TestCase):
             b, v = funcs["TO_BOOL_INT"]
             assert b([]) == 0 and v("x") is False and b(C()) == 1
             assert slow("TO_BOOL_INT") > before["TO_BOOL_INT"]
-            with open(f"/tmp/perf-{os.getpid()}.map") as f:
-                names = {line.split(" ", 3)[3].strip() for line in f}
-            os.unlink(f"/tmp/perf-{os.getpid()}.map")
+            names = perf_map_names()
             for op in cases:
                 assert "unfused " + op in names, (op, sorted(names))
             print("ok")
