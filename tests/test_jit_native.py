@@ -1822,9 +1822,9 @@ class NativeFastPathTest(unittest.TestCase):
         # Attribute sites compiled for A that then see B: the out-of-line
         # path calls the family's generic instruction directly (its DEOPT
         # target), which counts the misses as the interpreter's does, so
-        # the site is specialized again for B, and the same machine code,
-        # which reads the live inline cache, runs natively for B.  Results
-        # and reference counts stay right.
+        # the site is specialized again for B (the same opcode with another
+        # cache), the code is compiled again with B's cache baked in, and
+        # B runs natively.  Results and reference counts stay right.
         self.check('''
             class A:
                 def __init__(self, v):
@@ -1880,6 +1880,45 @@ class NativeFastPathTest(unittest.TestCase):
                 assert slot(sb) == 2
             assert slow("LOAD_ATTR_SLOT") < 500
             assert load(A(3)) == 3 and method(A(0)) == 1 and slot(sa) == 1
+            print("ok")
+        ''')
+
+    def test_baked_cache_after_the_recompiles_run_out(self):
+        # Machine code bakes an attribute site's cache (type version,
+        # index).  Once the code object's recompiles are used up, the site
+        # can be specialized for B while the machine code still bakes A:
+        # then B's misses must run the live specialized helper, which
+        # hits, not the deopt target, which would count them down and hand
+        # the frame back to be specialized again and again.
+        self.check('''
+            class A:
+                def __init__(self):
+                    self.v = "a"
+            class B:
+                def __init__(self):
+                    self.w = 0
+                    self.v = "b"
+            def load(o):
+                return o.v
+            specialize_and_compile(load, "LOAD_ATTR_INSTANCE_VALUE", A())
+            st = sys._jit.stats
+            objs = [A(), B()]
+            for phase in range(12):
+                o = objs[phase % 2]
+                for _ in range(300):
+                    assert load(o) == o.v
+            r0, h0, s0 = st()["recompiled"], st()["handback_specialize"], slow("LOAD_ATTR_INSTANCE_VALUE")
+            for phase in range(4):
+                o = objs[phase % 2]
+                for _ in range(300):
+                    assert load(o) == o.v
+            # No recompile is left, and the site's misses no longer hand
+            # the frame back (one switch of its specialization at most).
+            assert st()["recompiled"] == r0
+            assert st()["handback_specialize"] - h0 <= 1, st()["handback_specialize"] - h0
+            # The type that is not baked runs out of line, every time.
+            assert 600 <= slow("LOAD_ATTR_INSTANCE_VALUE") - s0 <= 602, slow("LOAD_ATTR_INSTANCE_VALUE") - s0
+            assert sys._jit.is_compiled(load)
             print("ok")
         ''')
 

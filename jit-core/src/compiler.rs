@@ -10,7 +10,7 @@ use crate::codemem::{CodeBlock, MemError};
 use crate::consts::Consts;
 use crate::generated::opcodes::{self as op, Cache};
 use crate::x64::calls::RetVal;
-use crate::x64::{Asm, AttrKind, BoolKind, CCall, FloatOp, Handback, IterKind, Pair, Pairing};
+use crate::x64::{Asm, AttrKind, BoolKind, CCall, DirectDeopt, FloatOp, Handback, IterKind, Pair, Pairing};
 use crate::Refusal;
 
 /// What the compiler needs to know about one code object.
@@ -168,11 +168,35 @@ impl Gen<'_> {
         slow
     }
 
+    /// The inline-cache entry `c` of instruction `ins` as the bytecode
+    /// holds it now (read_u16 / read_u32 / read_obj), to bake into guards
+    /// and loads.  A fast path that bakes its cache does not check the
+    /// live opcode: its guards hold whatever the interpreter rewrites later
+    /// (a type or keys version is never reused, and the entries baked with
+    /// it were valid for it).
+    fn cache(&self, ins: &Instr, c: Cache) -> u64 {
+        let at = (ins.at + c.unit) as usize;
+        (at..at + c.units as usize)
+            .rev()
+            .fold(0, |v, u| v << 16 | u64::from(self.input.code.get(u).copied().unwrap_or(0)))
+    }
+
+    /// As `cache()` for an entry of one or two units.
+    fn cache32(&self, ins: &Instr, c: Cache) -> u32 {
+        debug_assert!(c.units <= 2);
+        self.cache(ins, c) as u32
+    }
+
     /// Where the attribute instruction `ins` (LOAD_ATTR_INSTANCE_VALUE,
     /// _SLOT, _WITH_HINT, STORE_ATTR_INSTANCE_VALUE, _SLOT) finds its
     /// attribute, and its cache entries (type version, index / offset /
-    /// hint).
-    fn attr_kind(&self, ins: &Instr) -> (AttrKind, Cache, Cache) {
+    /// hint), baked.
+    fn attr_kind(&self, ins: &Instr) -> (AttrKind, u32, u32) {
+        let (kind, version, index) = self.attr_caches(ins);
+        (kind, self.cache32(ins, version), self.cache32(ins, index))
+    }
+
+    fn attr_caches(&self, ins: &Instr) -> (AttrKind, Cache, Cache) {
         match ins.opcode {
             op::LOAD_ATTR_SLOT => (AttrKind::Slot, op::CACHE_LOAD_ATTR_SLOT_TYPE_VERSION, op::CACHE_LOAD_ATTR_SLOT_INDEX),
             op::LOAD_ATTR_WITH_HINT => {
@@ -254,18 +278,18 @@ impl Gen<'_> {
         }
         let nl = self.input.nlocalsplus;
         let this = self.addr(next.at);
+        // The cache is baked: no live-opcode guard (see `cache()`).
         let (d_local, lend) = self.lend_one(k, local, depth);
-        self.asm.jump_unless_opcode(this, next.opcode, lend);
         let (kind, version, index) = self.attr_kind(&next);
         if load {
             let d_result = self.asm.sp_disp(depth, nl);
-            self.asm.load_attr(kind, d_local, d_result, this, version, index, lend);
+            self.asm.load_attr(kind, d_local, d_result, version, index, lend);
             if next.oparg & 1 != 0 {
                 self.asm.store_stack_null(depth + 1, nl);
             }
         } else {
             let d_value = self.asm.sp_disp(depth - 1, nl);
-            self.asm.store_attr(kind, d_local, d_value, this, version, index, lend);
+            self.asm.store_attr(kind, d_local, d_value, version, index, lend);
             // Release the old value (if any); the owner was lent.
             let check = self.after_dealloc(&next, depth - 1);
             self.asm.decref(false, true, this, Some(check));
@@ -327,7 +351,8 @@ impl Gen<'_> {
         let this = self.addr(next.at);
         let (d_local, lend) = self.lend_one(k, local, depth);
         self.asm.jump_unless_opcode(this, next.opcode, lend);
-        self.asm.to_bool(bool_kind(next.opcode), d_local, this, op::CACHE_TO_BOOL_ALWAYS_TRUE_TYPE_VERSION, lend);
+        let version = self.cache32(&next, op::CACHE_TO_BOOL_ALWAYS_TRUE_TYPE_VERSION);
+        self.asm.to_bool(bool_kind(next.opcode), d_local, version, lend);
         self.bool_result(k + 1, depth);
         self.unfused.push(k + 1);
     }
@@ -551,11 +576,11 @@ impl Gen<'_> {
                 }
             },
             op::LOAD_ATTR_INSTANCE_VALUE | op::LOAD_ATTR_SLOT | op::LOAD_ATTR_WITH_HINT if !self.c().ref_debug => {
-                let slow = self.guard_live_opcode(k, depth);
+                let slow = self.slow_path(k, depth);
                 let push_null = ins.oparg & 1 != 0;
                 let (kind, version, index) = self.attr_kind(&ins);
                 let d = self.asm.sp_disp(depth - 1, nl);
-                self.asm.load_attr(kind, d, d, this, version, index, slow);
+                self.asm.load_attr(kind, d, d, version, index, slow);
                 if push_null {
                     self.asm.store_stack_null(depth, nl);
                 }
@@ -564,10 +589,10 @@ impl Gen<'_> {
                 self.asm.decref(true, false, this, Some(check));
             }
             op::STORE_ATTR_INSTANCE_VALUE | op::STORE_ATTR_SLOT if !self.c().ref_debug => {
-                let slow = self.guard_live_opcode(k, depth);
+                let slow = self.slow_path(k, depth);
                 let (kind, version, index) = self.attr_kind(&ins);
                 let (d_value, d_owner) = (self.asm.sp_disp(depth - 2, nl), self.asm.sp_disp(depth - 1, nl));
-                self.asm.store_attr(kind, d_owner, d_value, this, version, index, slow);
+                self.asm.store_attr(kind, d_owner, d_value, version, index, slow);
                 // Release the old value (if any), then the owner.
                 let check = self.after_dealloc(&ins, depth - 2);
                 self.decref_then(false, true, this, check, |g, check| {
@@ -589,7 +614,7 @@ impl Gen<'_> {
                 self.asm.int_binop(function, depth, nl, this, next, slow, self.exit);
             }
             op::LOAD_ATTR_METHOD_WITH_VALUES | op::LOAD_ATTR_METHOD_NO_DICT if !self.c().ref_debug => {
-                let slow = self.guard_live_opcode(k, depth);
+                let slow = self.slow_path(k, depth);
                 let (version, keys, descr) = if ins.opcode == op::LOAD_ATTR_METHOD_WITH_VALUES {
                     (
                         op::CACHE_LOAD_ATTR_METHOD_WITH_VALUES_TYPE_VERSION,
@@ -599,7 +624,9 @@ impl Gen<'_> {
                 } else {
                     (op::CACHE_LOAD_ATTR_METHOD_NO_DICT_TYPE_VERSION, None, op::CACHE_LOAD_ATTR_METHOD_NO_DICT_DESCR)
                 };
-                self.asm.load_attr_method(depth, nl, this, version, keys, descr, slow);
+                let (version, descr) = (self.cache32(&ins, version), self.cache(&ins, descr));
+                let keys = keys.map(|c| self.cache32(&ins, c));
+                self.asm.load_attr_method(depth, nl, version, keys, descr, slow);
             }
             op::COMPARE_OP_INT | op::COMPARE_OP_FLOAT if !self.c().ref_debug => {
                 let slow = self.guard_live_opcode(k, depth);
@@ -620,7 +647,8 @@ impl Gen<'_> {
                 let slow = self.guard_live_opcode(k, depth);
                 let kind = bool_kind(ins.opcode);
                 let d = self.asm.sp_disp(depth - 1, nl);
-                self.asm.to_bool(kind, d, this, op::CACHE_TO_BOOL_ALWAYS_TRUE_TYPE_VERSION, slow);
+                let version = self.cache32(&ins, op::CACHE_TO_BOOL_ALWAYS_TRUE_TYPE_VERSION);
+                self.asm.to_bool(kind, d, version, slow);
                 // Releasing a list or any object may run code that looks at
                 // the stack or hands the frame back: the bool is stored
                 // first.  Ints and strings run none (None is not released).
@@ -738,9 +766,11 @@ impl Gen<'_> {
                 self.release_then_check(order, Some(base), &ins, base + 1);
             }
             op::LOAD_ATTR_MODULE if !self.c().ref_debug => {
-                let slow = self.guard_live_opcode(k, depth);
+                let slow = self.slow_path(k, depth);
                 let push_null = ins.oparg & 1 != 0;
-                self.asm.load_attr_module(depth, nl, this, push_null, slow);
+                let version = self.cache32(&ins, op::CACHE_LOAD_ATTR_MODULE_DICT_VERSION);
+                let index = self.cache32(&ins, op::CACHE_LOAD_ATTR_MODULE_INDEX);
+                self.asm.load_attr_module(depth, nl, version, index, push_null, slow);
                 // DECREF_INPUTS(): the module, kept in rbx.
                 self.asm.rbx_to_rax();
                 let check = self.after_dealloc(&ins, depth + u32::from(push_null));
@@ -795,9 +825,9 @@ impl Gen<'_> {
                 return Ok(());
             }
             op::CALL_PY_EXACT_ARGS if !self.c().ref_debug => {
-                let slow = self.guard_live_opcode(k, depth);
+                let slow = self.slow_path(k, depth);
                 let return_offset = u16::try_from(ins.next - ins.at).map_err(|_| Refusal::BadBytecode)?;
-                let version = op::CACHE_CALL_PY_EXACT_ARGS_FUNC_VERSION;
+                let version = self.cache32(&ins, op::CACHE_CALL_PY_EXACT_ARGS_FUNC_VERSION);
                 // No pair for calls of generator functions (see call_py_exact_args).
                 let pairing = match self.pairing(&ins) {
                     Pairing::Push(pair) => Pairing::Push(Pair { unless_esi: true, ..pair }),
@@ -827,7 +857,7 @@ impl Gen<'_> {
                 return Ok(());
             }
             op::LOAD_GLOBAL_MODULE | op::LOAD_GLOBAL_BUILTIN if !self.c().ref_debug => {
-                let slow = self.guard_live_opcode(k, depth);
+                let slow = self.slow_path(k, depth);
                 let (version, builtins, index) = if ins.opcode == op::LOAD_GLOBAL_MODULE {
                     (op::CACHE_LOAD_GLOBAL_MODULE_VERSION, None, op::CACHE_LOAD_GLOBAL_MODULE_INDEX)
                 } else {
@@ -837,7 +867,9 @@ impl Gen<'_> {
                         op::CACHE_LOAD_GLOBAL_BUILTIN_INDEX,
                     )
                 };
-                self.asm.load_global(depth, nl, this, version, builtins, index, slow);
+                let (version, index) = (self.cache32(&ins, version), self.cache32(&ins, index));
+                let builtins = builtins.map(|c| self.cache32(&ins, c));
+                self.asm.load_global(depth, nl, version, builtins, index, slow);
                 if ins.oparg & 1 != 0 {
                     self.asm.store_stack_null(depth + 1, nl);
                 }
@@ -1087,7 +1119,7 @@ impl Gen<'_> {
     /// specialized helper would only deopt, so it is called directly.
     /// (Other fast paths guard more narrowly than their helper, or their
     /// out-of-line path also serves cases the helper handles.)
-    fn direct_deopt(&self, ins: &Instr) -> Option<u64> {
+    fn direct_deopt(&self, ins: &Instr) -> Option<DirectDeopt> {
         let exact_guards = matches!(
             ins.opcode,
             op::LOAD_ATTR_INSTANCE_VALUE
@@ -1101,14 +1133,26 @@ impl Gen<'_> {
             return None;
         }
         // SAFETY: `deopts` is the address of `_PyBJIT_Deopts[256]`.
-        let f = unsafe { *((self.c().deopts as *const u64).add(ins.opcode as usize)) };
-        (f != 0).then_some(f)
+        let helper = unsafe { *((self.c().deopts as *const u64).add(ins.opcode as usize)) };
+        // Each of them has its type version in the same cache entry.
+        let v = op::CACHE_LOAD_ATTR_INSTANCE_VALUE_TYPE_VERSION;
+        debug_assert!([
+            op::CACHE_LOAD_ATTR_SLOT_TYPE_VERSION,
+            op::CACHE_LOAD_ATTR_METHOD_WITH_VALUES_TYPE_VERSION,
+            op::CACHE_LOAD_ATTR_METHOD_NO_DICT_TYPE_VERSION,
+            op::CACHE_STORE_ATTR_INSTANCE_VALUE_TYPE_VERSION,
+            op::CACHE_STORE_ATTR_SLOT_TYPE_VERSION,
+        ]
+        .iter()
+        .all(|c| (c.unit, c.units) == (v.unit, v.units)));
+        let version = self.cache32(ins, v);
+        (helper != 0).then_some(DirectDeopt { opcode: ins.opcode, version_unit: v.unit, version, helper })
     }
 
     /// As `gen_helper_call()`; with `deopt`, the out-of-line path of a
-    /// native fast path calls that instead of the helper while the live
-    /// opcode is the one compiled (see `direct_deopt()`).
-    fn helper_call_with(&mut self, ins: &Instr, depth: u32, countdown: bool, deopt: Option<u64>) -> Result<bool, Refusal> {
+    /// native fast path calls the deopt target instead of the helper while
+    /// the live instruction is the one compiled (see `direct_deopt()`).
+    fn helper_call_with(&mut self, ins: &Instr, depth: u32, countdown: bool, deopt: Option<DirectDeopt>) -> Result<bool, Refusal> {
         let nl = self.input.nlocalsplus;
         let this = self.addr(ins.at);
         let Some((opcode, helper)) = self.helper(ins) else {
@@ -1128,7 +1172,7 @@ impl Gen<'_> {
             }
             let table = if self.input.live { self.c().helpers } else { 0xdead_0000 };
             match deopt {
-                Some(f) => self.asm.call_live_helper_or(depth, nl, this, ins.oparg, table, ins.opcode, f),
+                Some(d) => self.asm.call_live_helper_or(depth, nl, this, ins.oparg, table, d),
                 None => self.asm.call_live_helper(depth, nl, this, ins.oparg, table),
             }
             if ins.start != ins.at {

@@ -20,7 +20,6 @@ use dynasmrt::x64::X64Relocation;
 use dynasmrt::{dynasm, DynamicLabel, DynasmApi, DynasmLabelApi, VecAssembler};
 
 use crate::consts::Consts;
-use crate::generated::opcodes::Cache;
 
 pub mod builtins;
 pub mod calls;
@@ -143,6 +142,19 @@ pub struct Pair {
 /// each): enough for the call depths of ordinary code, small against the
 /// C stack that the eval loop's own recursion needs.
 pub const PAIR_BUDGET: i32 = 64;
+
+/// The out-of-line path of a fast path whose guards are exactly its
+/// instruction's DEOPT_IFs: while the live instruction is still the one
+/// compiled (its `opcode`, and the type `version` baked into the guard in
+/// the 32-bit cache entry at `version_unit`), the specialized helper
+/// would only deopt, so `helper`, the family's deopt target, is called.
+#[derive(Clone, Copy)]
+pub struct DirectDeopt {
+    pub opcode: u8,
+    pub version_unit: u32,
+    pub version: u32,
+    pub helper: u64,
+}
 
 /// What a frame switch does with return pairs (see `Pair`).
 #[derive(Clone, Copy)]
@@ -578,17 +590,19 @@ impl Asm {
         );
     }
 
-    /// As `call_live_helper()`, but while the live opcode is `opcode`,
-    /// call `helper` instead (a deopt target).
-    #[allow(clippy::too_many_arguments)]
-    pub fn call_live_helper_or(&mut self, depth: u32, nlocals: u32, this_instr: u64, oparg: u32, table: u64, opcode: u8, helper: u64) {
+    /// As `call_live_helper()`, but while the live instruction is the one
+    /// compiled (`deopt`), call its deopt target instead.
+    pub fn call_live_helper_or(&mut self, depth: u32, nlocals: u32, this_instr: u64, oparg: u32, table: u64, deopt: DirectDeopt) {
         let disp = self.sp_disp(depth, nlocals);
         self.helper_args(disp, this_instr, oparg);
+        let at = 2 * deopt.version_unit as i32;
         asm!(self.ops
             ; movzx eax, BYTE [rcx]
-            ; cmp eax, i32::from(opcode)
+            ; cmp eax, i32::from(deopt.opcode)
             ; jne >live
-            ; mov rax, QWORD helper as i64
+            ; cmp DWORD [rcx + at], deopt.version as i32
+            ; jne >live
+            ; mov rax, QWORD deopt.helper as i64
             ; call rax
             ; jmp >done
             ; live:
@@ -1304,26 +1318,22 @@ impl Asm {
     }
 
     /// The type-version guard of attribute instructions: rdx = the owner
-    /// (the stack slot at `disp`), rcx = its type, r8 = `this_instr`; jump
-    /// to `slow` unless the type's version is the live cache's `version`.
-    fn guard_type_version(&mut self, disp: i32, this_instr: u64, version: Cache, slow: DynamicLabel) {
+    /// (the stack slot at `disp`), rcx = its type; jump to `slow` unless
+    /// the type's version is `version` (the inline cache's, baked: a
+    /// version is never given to another type or state).
+    fn guard_type_version(&mut self, disp: i32, version: u32, slow: DynamicLabel) {
         let (ty, tag) = (self.c.ob_type, self.c.native.type_version_tag);
         asm!(self.ops
             ; mov rdx, [r13 + disp]
             ; mov rcx, [rdx + ty]
-            ; mov r8, QWORD this_instr as i64
-        );
-        self.cache_to_rax(version);
-        asm!(self.ops
-            ; cmp DWORD [rcx + tag], eax
+            ; cmp DWORD [rcx + tag], version as i32
             ; jne =>slow
         );
     }
 
     /// After guard_type_version(): rcx = the owner's inline values
-    /// (`_PyObject_InlineValues`), jump to `slow` unless they are valid;
-    /// rax = the live cache's `index`.
-    fn inline_values(&mut self, index: Cache, slow: DynamicLabel) {
+    /// (`_PyObject_InlineValues`), jump to `slow` unless they are valid.
+    fn inline_values(&mut self, slow: DynamicLabel) {
         let n = self.c.native.clone();
         asm!(self.ops
             ; mov rcx, [rcx + n.type_basicsize]
@@ -1331,19 +1341,18 @@ impl Asm {
             ; cmp BYTE [rcx + n.dictvalues_valid], 0
             ; je =>slow
         );
-        self.cache_to_rax(index);
     }
 
     /// LOAD_ATTR_INSTANCE_VALUE / LOAD_ATTR_SLOT / LOAD_ATTR_WITH_HINT
     /// (`kind`) of the owner at frame offset `d_owner` (a stack slot, or a
-    /// local when a LOAD_FAST lends it), reading the live inline cache
-    /// (type version, and value index or slot offset).  Jumps to `slow`
+    /// local when a LOAD_FAST lends it), with the inline cache's type
+    /// version and value index, slot offset or hint baked in.  Jumps to `slow`
     /// (nothing done) on a guard failure or an unset attribute.  Stores
     /// the attribute (a new reference) at frame offset `d_result` and
     /// leaves the owner in rcx.  Release builds only.
     #[allow(clippy::too_many_arguments)]
-    pub fn load_attr(&mut self, kind: AttrKind, d_owner: i32, d_result: i32, this_instr: u64, version: Cache, index: Cache, slow: DynamicLabel) {
-        self.guard_type_version(d_owner, this_instr, version, slow);
+    pub fn load_attr(&mut self, kind: AttrKind, d_owner: i32, d_result: i32, version: u32, index: u32, slow: DynamicLabel) {
+        self.guard_type_version(d_owner, version, slow);
         self.attr_address(kind, index, slow);
         asm!(self.ops ; mov rax, [rcx]);
         self.jump_if_rax_null(slow);
@@ -1357,19 +1366,18 @@ impl Asm {
     }
 
     /// After guard_type_version(): rcx = the address of the attribute's
-    /// slot in the owner (rdx), jumping to `slow` where `kind` needs more
-    /// guards.
-    fn attr_address(&mut self, kind: AttrKind, index: Cache, slow: DynamicLabel) {
+    /// slot in the owner (rdx), `index` the cache's value index, slot
+    /// offset or hint, jumping to `slow` where `kind` needs more guards.
+    fn attr_address(&mut self, kind: AttrKind, index: u32, slow: DynamicLabel) {
         let values = self.c.native.dictvalues_values;
         match kind {
             AttrKind::InlineValues => {
-                self.inline_values(index, slow);
-                asm!(self.ops ; lea rcx, [rcx + rax * 8 + values]);
+                self.inline_values(slow);
+                asm!(self.ops ; lea rcx, [rcx + values + 8 * index as i32]);
             }
             AttrKind::Slot => {
                 // The cache holds the slot's byte offset.
-                self.cache_to_rax(index);
-                asm!(self.ops ; lea rcx, [rdx + rax]);
+                asm!(self.ops ; lea rcx, [rdx + index as i32]);
             }
             AttrKind::Hint { name } => {
                 // A dict with string keys only, the hint within them, and
@@ -1380,22 +1388,18 @@ impl Asm {
                     ; test r9, r9
                     ; jz =>slow
                     ; mov r9, [r9 + n.dict_keys]
-                );
-                self.cache_to_rax(index);
-                asm!(self.ops
-                    ; cmp rax, [r9 + n.keys_nentries]
-                    ; jae =>slow
+                    ; cmp QWORD [r9 + n.keys_nentries], index as i32
+                    ; jle =>slow
                     ; cmp BYTE [r9 + n.keys_kind], n.keys_general as i8
                     ; je =>slow
                 );
                 self.unicode_entries();
+                let entry = (index << n.unicode_entry_shift) as i32;
                 asm!(self.ops
-                    ; shl rax, n.unicode_entry_shift as i8
-                    ; add r9, rax
                     ; mov r10, QWORD name as i64
-                    ; cmp [r9 + n.unicode_entry_key], r10
+                    ; cmp [r9 + entry + n.unicode_entry_key], r10
                     ; jne =>slow
-                    ; lea rcx, [r9 + n.unicode_entry_value]
+                    ; lea rcx, [r9 + entry + n.unicode_entry_value]
                 );
             }
         }
@@ -1403,15 +1407,16 @@ impl Asm {
 
     /// STORE_ATTR_INSTANCE_VALUE / STORE_ATTR_SLOT (`kind`) with the owner
     /// at frame offset `d_owner` (a stack slot, or a local a LOAD_FAST
-    /// lends) and the value at `d_value` (a stack slot), reading the live
-    /// inline cache.  Jumps to `slow` (nothing done) on a guard failure.
+    /// lends) and the value at `d_value` (a stack slot), with the inline
+    /// cache's type version and index or offset baked in.  Jumps to
+    /// `slow` (nothing done) on a guard failure.
     /// Otherwise stores the value (the slot's reference moves into the
     /// object) and leaves the old value, or NULL, in rax for the caller to
     /// release, then the owner.  Release builds only.
     #[allow(clippy::too_many_arguments)]
-    pub fn store_attr(&mut self, kind: AttrKind, d_owner: i32, d_value: i32, this_instr: u64, version: Cache, index: Cache, slow: DynamicLabel) {
+    pub fn store_attr(&mut self, kind: AttrKind, d_owner: i32, d_value: i32, version: u32, index: u32, slow: DynamicLabel) {
         let n = self.c.native.clone();
-        self.guard_type_version(d_owner, this_instr, version, slow);
+        self.guard_type_version(d_owner, version, slow);
         if let AttrKind::InlineValues = kind {
             // No materialized dict (the inline values are checked next).
             asm!(self.ops
@@ -1427,7 +1432,7 @@ impl Asm {
         );
         if let AttrKind::InlineValues = kind {
             // A new attribute: _PyDictValues_AddToInsertionOrder(), whose
-            // array follows the `capacity` value slots; rax is the index.
+            // array follows the `capacity` value slots.
             asm!(self.ops
                 ; test r10, r10
                 ; jnz >done
@@ -1437,7 +1442,7 @@ impl Asm {
                 ; movzx r9d, BYTE [rcx + n.dictvalues_capacity]
                 ; lea r9, [rcx + n.dictvalues_values + r9 * 8]
                 ; movzx r11d, BYTE [rcx + n.dictvalues_size]
-                ; mov BYTE [r9 + r11], al
+                ; mov BYTE [r9 + r11], index as i8
                 ; add r11d, 1
                 ; mov BYTE [rcx + n.dictvalues_size], r11b
                 ; done:
@@ -1448,14 +1453,14 @@ impl Asm {
 
     /// LOAD_ATTR_METHOD_WITH_VALUES (`keys_version` given) or
     /// LOAD_ATTR_METHOD_NO_DICT with the owner in stack slot `depth - 1`:
-    /// guard the live cache's type (and keys) version, then push the cached
-    /// method below the owner.  Jumps to `slow` (nothing done) on a guard
+    /// guard the cache's type (and keys) version, then push the cached
+    /// method `descr` below the owner (all three baked: the type version
+    /// keeps the method alive).  Jumps to `slow` (nothing done) on a guard
     /// failure.  Release builds only.
-    #[allow(clippy::too_many_arguments)]
-    pub fn load_attr_method(&mut self, depth: u32, nlocals: u32, this_instr: u64, version: Cache, keys_version: Option<Cache>, descr: Cache, slow: DynamicLabel) {
+    pub fn load_attr_method(&mut self, depth: u32, nlocals: u32, version: u32, keys_version: Option<u32>, descr: u64, slow: DynamicLabel) {
         let n = self.c.native.clone();
         let d = self.sp_disp(depth - 1, nlocals);
-        self.guard_type_version(d, this_instr, version, slow);
+        self.guard_type_version(d, version, slow);
         if let Some(keys_version) = keys_version {
             asm!(self.ops
                 ; mov r9, [rcx + n.type_basicsize]
@@ -1465,7 +1470,7 @@ impl Asm {
             );
             self.guard_keys_version(keys_version, slow);
         }
-        self.cache_to_rax(descr);
+        asm!(self.ops ; mov rax, QWORD descr as i64);
         // Release builds: incref_rax() clobbers only rcx, not the owner in rdx.
         debug_assert!(!self.c.ref_debug);
         self.incref_rax();
@@ -1576,7 +1581,7 @@ impl Asm {
     /// local that lends it): jump to `slow` (nothing done) unless the
     /// value has the expected type, else set bl to its truth.  The value
     /// stays where it is, and in rax.
-    pub fn to_bool(&mut self, kind: BoolKind, d: i32, this_instr: u64, version: Cache, slow: DynamicLabel) {
+    pub fn to_bool(&mut self, kind: BoolKind, d: i32, version: u32, slow: DynamicLabel) {
         let n = self.c.native.clone();
         match kind {
             BoolKind::None => {
@@ -1610,7 +1615,7 @@ impl Asm {
                 );
             }
             BoolKind::AlwaysTrue => {
-                self.guard_type_version(d, this_instr, version, slow);
+                self.guard_type_version(d, version, slow);
                 asm!(self.ops
                     ; mov rax, rdx
                     ; mov bl, 1
@@ -2079,35 +2084,23 @@ impl Asm {
         );
     }
 
-    /// rax = the live inline-cache entry `c` of the instruction at r8,
-    /// zero-extended (read_u16 / read_u32 / read_obj).
-    fn cache_to_rax(&mut self, c: Cache) {
-        let at = 2 * c.unit as i32;
-        match c.units {
-            1 => asm!(self.ops ; movzx eax, WORD [r8 + at]),
-            2 => asm!(self.ops ; mov eax, DWORD [r8 + at]),
-            4 => asm!(self.ops ; mov rax, QWORD [r8 + at]),
-            _ => panic!("cache entry of {} units", c.units),
-        }
-    }
-
     /// The guard of one dict of LOAD_GLOBAL_MODULE / _BUILTIN: the frame's
-    /// dict at `frame_field` is an exact dict whose keys have the version
-    /// in the live cache at `version_unit`; leaves its keys in r9.
-    fn global_dict_guard(&mut self, frame_field: i32, version: Cache, slow: DynamicLabel) {
+    /// dict at `frame_field` is an exact dict whose keys have the cache's
+    /// `version`; leaves its keys in r9.
+    fn global_dict_guard(&mut self, frame_field: i32, version: u32, slow: DynamicLabel) {
         let n = self.c.native.clone();
         self.load_of_type(R9, frame_field, n.dict_type, slow);
         asm!(self.ops ; mov r9, [r9 + n.dict_keys]);
         self.guard_keys_version(version, slow);
     }
 
-    /// Jump to `slow` unless the dict keys in r9 have the live cache's
-    /// `version` (instruction at r8).
-    fn guard_keys_version(&mut self, version: Cache, slow: DynamicLabel) {
+    /// Jump to `slow` unless the dict keys in r9 have the cache's
+    /// `version` (baked: a keys version names one keys object in one
+    /// state, and is never reused).
+    fn guard_keys_version(&mut self, version: u32, slow: DynamicLabel) {
         let off = self.c.native.keys_version;
-        self.cache_to_rax(version);
         asm!(self.ops
-            ; cmp DWORD [r9 + off], eax
+            ; cmp DWORD [r9 + off], version as i32
             ; jne =>slow
         );
     }
@@ -2123,15 +2116,14 @@ impl Asm {
         );
     }
 
-    /// LOAD_GLOBAL_MODULE (`builtins_version_unit` None) or
-    /// LOAD_GLOBAL_BUILTIN: guard the dict versions in the live cache,
-    /// push the value at the cached index of the module's (builtins') keys.  Jumps to `slow` (nothing done) on a
-    /// guard failure or an empty slot.  Release builds only.
-    #[allow(clippy::too_many_arguments)]
-    pub fn load_global(&mut self, depth: u32, nlocals: u32, this_instr: u64, version: Cache, builtins_version: Option<Cache>, index: Cache, slow: DynamicLabel) {
+    /// LOAD_GLOBAL_MODULE (`builtins_version` None) or
+    /// LOAD_GLOBAL_BUILTIN: guard the dict versions of the inline cache,
+    /// push the value at the cached `index` of the module's (builtins')
+    /// keys, all three baked.  Jumps to `slow` (nothing done) on a guard
+    /// failure or an empty slot.  Release builds only.
+    pub fn load_global(&mut self, depth: u32, nlocals: u32, version: u32, builtins_version: Option<u32>, index: u32, slow: DynamicLabel) {
         let n = self.c.native.clone();
         let d = self.sp_disp(depth, nlocals);
-        asm!(self.ops ; mov r8, QWORD this_instr as i64);
         self.global_dict_guard(n.frame_globals, version, slow);
         if let Some(v) = builtins_version {
             self.global_dict_guard(n.frame_builtins, v, slow);
@@ -2140,39 +2132,35 @@ impl Asm {
         asm!(self.ops ; mov [r13 + d], rax);
     }
 
-    /// rax = a new reference to DK_UNICODE_ENTRIES(keys in r9)[index in
-    /// the live cache at r8].me_value; jump to `slow` if it is NULL.
-    fn entry_value(&mut self, index: Cache, slow: DynamicLabel) {
+    /// rax = a new reference to DK_UNICODE_ENTRIES(keys in r9)[index]
+    /// .me_value; jump to `slow` if it is NULL.
+    fn entry_value(&mut self, index: u32, slow: DynamicLabel) {
         let n = self.c.native.clone();
         self.unicode_entries();
-        self.cache_to_rax(index);
-        asm!(self.ops
-            ; shl rax, n.unicode_entry_shift as i8
-            ; mov rax, [r9 + rax + n.unicode_entry_value]
-        );
+        let entry = (index << n.unicode_entry_shift) as i32;
+        asm!(self.ops ; mov rax, [r9 + entry + n.unicode_entry_value]);
         self.jump_if_rax_null(slow);
         self.incref_rax();
     }
 
     /// LOAD_ATTR_MODULE with the owner on top (slot `depth - 1`): an
-    /// exact module whose dict's keys have the live cache's version, and a
-    /// value at the cached index; else jump to `slow` (nothing done).  The
+    /// exact module whose dict's keys have the cache's `version`, and a
+    /// value at the cached `index` (both baked); else jump to `slow`
+    /// (nothing done).  The
     /// value replaces the owner (a new reference), NULL goes above it if
     /// `push_null`, and the module stays in rbx for the caller to
     /// release.  Release builds only.
-    pub fn load_attr_module(&mut self, depth: u32, nlocals: u32, this_instr: u64, push_null: bool, slow: DynamicLabel) {
-        use crate::generated::opcodes as op;
+    pub fn load_attr_module(&mut self, depth: u32, nlocals: u32, version: u32, index: u32, push_null: bool, slow: DynamicLabel) {
         let n = self.c.native.clone();
         let d_owner = self.sp_disp(depth - 1, nlocals);
-        asm!(self.ops ; mov r8, QWORD this_instr as i64);
         self.load_of_type(R9, d_owner, n.module_type, slow);
         asm!(self.ops
             ; mov rbx, r9
             ; mov r9, [r9 + n.module_dict]
             ; mov r9, [r9 + n.dict_keys]
         );
-        self.guard_keys_version(op::CACHE_LOAD_ATTR_MODULE_DICT_VERSION, slow);
-        self.entry_value(op::CACHE_LOAD_ATTR_MODULE_INDEX, slow);
+        self.guard_keys_version(version, slow);
+        self.entry_value(index, slow);
         asm!(self.ops ; mov [r13 + d_owner], rax);
         if push_null {
             self.store_stack_null(depth, nlocals);

@@ -8,7 +8,6 @@
 use dynasmrt::{dynasm, DynamicLabel, DynasmApi, DynasmLabelApi};
 
 use super::{Asm, Pairing, RAX, RBX, RDI};
-use crate::generated::opcodes::Cache;
 
 macro_rules! asm {
     ($ops:expr; $($t:tt)*) => {
@@ -29,16 +28,15 @@ pub enum RetVal {
 impl Asm {
     /// CALL_PY_EXACT_ARGS with `oparg` arguments, the callable at stack
     /// slot `depth - 2 - oparg`, as the interpreter runs it.  Guards (else
-    /// jump to `slow`, nothing done), after the caller's live-opcode guard
-    /// which leaves `this_instr` in rcx: an exact function whose version
-    /// is the live cache's, then the trampoline's `push_frame_stub()` (the
+    /// jump to `slow`, nothing done): an exact function whose version is
+    /// the cache's `version` (baked), then the trampoline's `push_frame_stub()` (the
     /// guards shared by every site, and the frame push: one copy for all
     /// code, so that it stays in the instruction cache).  Then this frame
     /// records where to return, and machine code switches to the callee
     /// with this site's own lookup (or leaves through `exit` with "resume
     /// frame").
     #[allow(clippy::too_many_arguments)]
-    pub fn call_py_exact_args(&mut self, depth: u32, nlocals: u32, oparg: u32, this_instr: u64, return_offset: u16, version: Cache, push_frame: u64, pairing: Pairing, slow: DynamicLabel, exit: DynamicLabel) {
+    pub fn call_py_exact_args(&mut self, depth: u32, nlocals: u32, oparg: u32, this_instr: u64, return_offset: u16, version: u32, push_frame: u64, pairing: Pairing, slow: DynamicLabel, exit: DynamicLabel) {
         let k = self.c.calls.clone();
         let n = self.c.native.clone();
         let s = self.c.switch.clone();
@@ -46,17 +44,13 @@ impl Asm {
         let base = depth - 2 - oparg;
         let (d_callable, d_self) = (self.sp_disp(base, nlocals), self.sp_disp(base + 1, nlocals));
         let d_args = self.sp_disp(depth - oparg, nlocals);
-        // read_u32(&this_instr[unit].cache)
-        debug_assert_eq!(version.units, 2);
-        let at = 2 * version.unit as i32;
         asm!(self.ops
             // _CHECK_FUNCTION_VERSION: rsi = func.
             ; mov rsi, [r13 + d_callable]
             ; mov rax, QWORD k.function_type as i64
             ; cmp [rsi + ty], rax
             ; jne =>slow
-            ; mov eax, DWORD [rcx + at]
-            ; cmp [rsi + k.func_version], eax
+            ; cmp DWORD [rsi + k.func_version], version as i32
             ; jne =>slow
             ; mov rdx, [r13 + d_self]
             ; lea rcx, [r13 + d_args]
