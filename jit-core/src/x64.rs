@@ -1576,7 +1576,7 @@ impl Asm {
     }
 
     /// The guard and test of TO_BOOL_INT / _NONE / _STR / _LIST /
-    /// _ALWAYS_TRUE (`kind`; `version` is the live cache's type version of
+    /// _ALWAYS_TRUE (`kind`; `version` is the cache's type version of
     /// the last) on the value at frame offset `d` (a stack slot, or a
     /// local that lends it): jump to `slow` (nothing done) unless the
     /// value has the expected type, else set bl to its truth.  The value
