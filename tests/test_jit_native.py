@@ -1305,6 +1305,43 @@ class NativeFastPathTest(unittest.TestCase):
             print("ok")
         ''')
 
+    def test_call_builtin_class(self):
+        # Classes with a vectorcall (int, float, str, tuple, list, ...)
+        # called through it: results, reference counts, an error raised by
+        # the class with this frame in the traceback, and callables that
+        # fail the guard (a class without a vectorcall, a function).
+        self.check('''
+            def make(cls, x):
+                return cls(x)
+            def two(x):
+                return int(x, 16), str(x)
+            specialize_and_compile(make, "CALL_BUILTIN_CLASS", float, "1.5")
+            specialize_and_compile(two, "CALL_BUILTIN_CLASS", "ff")
+            b = slow("CALL_BUILTIN_CLASS")
+            big = 10**30
+            items = [big, "s"]
+            n = sys.getrefcount(big)
+            assert make(float, "2.5") == 2.5 and make(tuple, items) == (big, "s")
+            assert make(list, (1, 2)) == [1, 2] and two("7f") == (127, "7f")
+            assert make(int, big) is big
+            assert sys.getrefcount(big) == n
+            assert slow("CALL_BUILTIN_CLASS") == b
+            try:
+                make(int, "nope")
+            except ValueError as e:
+                assert e.__traceback__.tb_next.tb_frame.f_code is make.__code__
+            else:
+                raise AssertionError("no ValueError")
+            assert slow("CALL_BUILTIN_CLASS") == b
+            class Plain:
+                def __init__(self, x):
+                    self.x = x
+            assert make(Plain, 3).x == 3 and slow("CALL_BUILTIN_CLASS") == b + 1
+            assert make(lambda x: x + 1, 3) == 4 and slow("CALL_BUILTIN_CLASS") == b + 2
+            assert sys._jit.is_compiled(make) and sys._jit.is_compiled(two)
+            print("ok")
+        ''')
+
     def test_call_method_descriptor_and_keywords(self):
         # Method descriptors (METH_O, METH_NOARGS, METH_FASTCALL, with and
         # without keywords; bound as methods or called on the type) and

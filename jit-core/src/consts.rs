@@ -153,6 +153,12 @@ pub struct Native {
     pub interp_len: i32,
     pub interp_isinstance: i32,
     pub interp_list_append: i32,
+    /// Classes called through their vectorcall (CALL_BUILTIN_CLASS):
+    /// `tp_flags`, `Py_TPFLAGS_TYPE_SUBCLASS` (a type's type has it),
+    /// `tp_vectorcall`.
+    pub type_flags: i32,
+    pub tpflags_type_subclass: u32,
+    pub type_vectorcall: i32,
     pub fn_object_length: u64,
     pub fn_long_from_ssize_t: u64,
     pub fn_object_isinstance: u64,
@@ -266,7 +272,7 @@ pub struct Calls {
 }
 
 /// The version of the table's contract; bumped when names change.
-pub const ABI_VERSION: i64 = 19;
+pub const ABI_VERSION: i64 = 20;
 
 impl Consts {
     /// Reads the table; `Err` names the first missing or bad entry.
@@ -393,6 +399,9 @@ impl Consts {
                 interp_len: off("interp.callable_cache.len")?,
                 interp_isinstance: off("interp.callable_cache.isinstance")?,
                 interp_list_append: off("interp.callable_cache.list_append")?,
+                type_flags: off("type.tp_flags")?,
+                tpflags_type_subclass: limit("tpflags.type_subclass")?,
+                type_vectorcall: off("type.tp_vectorcall")?,
                 fn_object_length: get("fn.PyObject_Length")? as u64,
                 fn_long_from_ssize_t: get("fn.PyLong_FromSsize_t")? as u64,
                 fn_object_isinstance: get("fn.PyObject_IsInstance")? as u64,
@@ -616,6 +625,9 @@ impl Consts {
                 interp_len: 4000,
                 interp_isinstance: 4008,
                 interp_list_append: 4016,
+                type_flags: 168,
+                tpflags_type_subclass: 1 << 31,
+                type_vectorcall: 400,
                 fn_object_length: 0x2090,
                 fn_long_from_ssize_t: 0x20a0,
                 fn_object_isinstance: 0x20b0,

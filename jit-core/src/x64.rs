@@ -68,7 +68,7 @@ pub enum IterKind {
 }
 
 /// The C calls with a native path: builtin functions and method
-/// descriptors, by their method's flags.
+/// descriptors, by their method's flags, and classes with a vectorcall.
 #[derive(Clone, Copy, PartialEq)]
 pub enum CCall {
     BuiltinO,
@@ -78,6 +78,7 @@ pub enum CCall {
     DescrNoargs,
     DescrFast,
     DescrFastKw,
+    Class,
 }
 
 impl CCall {
@@ -92,6 +93,7 @@ impl CCall {
             op::CALL_METHOD_DESCRIPTOR_NOARGS => CCall::DescrNoargs,
             op::CALL_METHOD_DESCRIPTOR_FAST => CCall::DescrFast,
             op::CALL_METHOD_DESCRIPTOR_FAST_WITH_KEYWORDS => CCall::DescrFastKw,
+            op::CALL_BUILTIN_CLASS => CCall::Class,
             _ => return None,
         })
     }
@@ -1932,7 +1934,8 @@ impl Asm {
     /// METH_NOARGS count the C recursion); leaves the result (or NULL) in
     /// rbx and the arguments and callable on the stack for the caller to
     /// release.  The compiler only asks for an `oparg` the kind can take
-    /// (`CCall::takes`).
+    /// (`CCall::takes`).  A class (`CCall::Class`): a type with a
+    /// vectorcall, called through it.
     pub fn call_c(&mut self, kind: CCall, depth: u32, nlocals: u32, oparg: u32, this_instr: u64, slow: DynamicLabel) {
         let n = self.c.native.clone();
         let ip = self.c.frame_instr_ptr;
@@ -1947,6 +1950,7 @@ impl Asm {
             CCall::DescrNoargs => (n.method_descriptor_type, n.methoddescr_method, n.meth_noargs),
             CCall::DescrFast => (n.method_descriptor_type, n.methoddescr_method, n.meth_fastcall),
             CCall::DescrFastKw => (n.method_descriptor_type, n.methoddescr_method, n.meth_fastcall | n.meth_keywords),
+            CCall::Class => return self.call_class(d_callable, oparg, this_instr, slow),
         };
         let descr = ty == n.method_descriptor_type;
         self.load_of_type(RCX, d_callable, ty, slow);
@@ -1959,7 +1963,8 @@ impl Asm {
             ; mov [r13 + ip], r8
         );
         match kind {
-            CCall::BuiltinFast | CCall::BuiltinFastKw | CCall::DescrFast | CCall::DescrFastKw => {
+            // (CCall::Class returned above.)
+            CCall::BuiltinFast | CCall::BuiltinFastKw | CCall::DescrFast | CCall::DescrFastKw | CCall::Class => {
                 // args = &self_or_null if it is set, and nargs counts it;
                 // a descriptor's first argument is its self.
                 let skip = u32::from(descr);
@@ -2033,6 +2038,38 @@ impl Asm {
         if matches!(kind, CCall::BuiltinO | CCall::DescrO | CCall::DescrNoargs) {
             asm!(self.ops ; add DWORD [r12 + n.tstate_c_recursion_remaining], 1);
         }
+    }
+
+    /// `call_c()` for CALL_BUILTIN_CLASS, the class at `d_callable`:
+    /// unless it is a type (`PyType_Check()`) with a `tp_vectorcall`, jump
+    /// to `slow` (nothing done); else rbx = tp_vectorcall(class, args,
+    /// nargs, NULL), self_or_null counted when it is set.
+    fn call_class(&mut self, d_callable: i32, oparg: u32, this_instr: u64, slow: DynamicLabel) {
+        let n = self.c.native.clone();
+        let (ty, ip) = (self.c.ob_type, self.c.frame_instr_ptr);
+        let d_self = d_callable + 8;
+        asm!(self.ops
+            ; mov rdi, [r13 + d_callable]
+            ; mov rcx, [rdi + ty]
+            ; test DWORD [rcx + n.type_flags], n.tpflags_type_subclass as i32
+            ; jz =>slow
+            ; mov rax, [rdi + n.type_vectorcall]
+            ; test rax, rax
+            ; jz =>slow
+            ; mov r8, QWORD this_instr as i64
+            ; mov [r13 + ip], r8
+            // args = &self_or_null if it is set, and nargs counts it.
+            ; lea rsi, [r13 + d_self + 8]
+            ; mov edx, oparg as i32
+            ; cmp QWORD [r13 + d_self], 0
+            ; je >no_self
+            ; sub rsi, 8
+            ; add edx, 1
+            ; no_self:
+            ; xor ecx, ecx
+            ; call rax
+            ; mov rbx, rax
+        );
     }
 
     /// Jump to `slow` unless the method descriptor in rcx belongs to the
