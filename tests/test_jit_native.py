@@ -1168,6 +1168,57 @@ class NativeFastPathTest(unittest.TestCase):
             print("ok")
         ''')
 
+    def test_unpack_tuples_and_lists(self):
+        # UNPACK_SEQUENCE_TUPLE and _LIST inline (up to 16 items): the
+        # items in order with new references, a temporary list released
+        # with its last item's finalizer run, and the guards: another
+        # length, another type; a 17-item unpack runs the helper.
+        self.check('''
+            def three(t):
+                a, b, c = t
+                return c, b, a
+            def four(l):
+                a, b, c, d = l
+                return a, d
+            class Fin:
+                died = 0
+                def __del__(self):
+                    Fin.died += 1
+            def temp_list():
+                a, b = [Fin(), 2]
+                return b
+            names = ", ".join(f"v{i}" for i in range(17))
+            ns = {}
+            exec(f"def many(t):\\n    {names} = t\\n    return v0 + v16", ns)
+            many = ns["many"]
+            specialize_and_compile(three, "UNPACK_SEQUENCE_TUPLE", (1, 2, 3))
+            specialize_and_compile(four, "UNPACK_SEQUENCE_LIST", [1, 2, 3, 4])
+            specialize_and_compile(temp_list, "UNPACK_SEQUENCE_LIST")
+            specialize_and_compile(many, "UNPACK_SEQUENCE_TUPLE", tuple(range(17)))
+            ops = ["UNPACK_SEQUENCE_TUPLE", "UNPACK_SEQUENCE_LIST"]
+            before = [slow(n) for n in ops]
+            big, item = 10**30, [0]
+            t, l = (big, item, "s"), [item, 1, 2, big]
+            n = sys.getrefcount(big), sys.getrefcount(item), sys.getrefcount(t), sys.getrefcount(l)
+            assert three(t) == ("s", item, big)
+            assert four(l) == (item, big)
+            assert (sys.getrefcount(big), sys.getrefcount(item), sys.getrefcount(t), sys.getrefcount(l)) == n
+            died = Fin.died
+            assert temp_list() == 2 and Fin.died == died + 1
+            assert many(tuple(range(17))) == 16
+            assert [slow(n) for n in ops] == before, [slow(n) - b for n, b in zip(ops, before)]
+            try:
+                three((1, 2))
+            except ValueError:
+                pass
+            else:
+                raise AssertionError("no ValueError")
+            assert three([1, 2, 3]) == (3, 2, 1) and four((1, 2, 3, 4)) == (1, 4)
+            # Two misses of the tuple unpack, one of the list unpack.
+            assert [slow(n) - b for n, b in zip(ops, before)] == [2, 1], [slow(n) - b for n, b in zip(ops, before)]
+            print("ok")
+        ''')
+
     def test_load_attr_module(self):
         # LOAD_ATTR_MODULE (a module attribute, with and without the NULL
         # of a method call): values, reference counts, and the guards:

@@ -776,11 +776,15 @@ impl Gen<'_> {
                 let check = self.after_dealloc(&ins, depth + u32::from(push_null));
                 self.asm.decref(false, false, this, Some(check));
             }
-            op::UNPACK_SEQUENCE_TWO_TUPLE if !self.c().ref_debug && ins.oparg == 2 => {
+            op::UNPACK_SEQUENCE_TWO_TUPLE | op::UNPACK_SEQUENCE_TUPLE | op::UNPACK_SEQUENCE_LIST
+                if !self.c().ref_debug && (1..=MAX_NATIVE_UNPACK).contains(&ins.oparg) =>
+            {
                 let slow = self.guard_live_opcode(k, depth);
-                self.asm.unpack_two_tuple(depth, nl, slow);
-                // DECREF_INPUTS(): the tuple; its items have new references.
-                let check = self.after_dealloc(&ins, depth + 1);
+                let list = ins.opcode == op::UNPACK_SEQUENCE_LIST;
+                self.asm.unpack_sequence(list, ins.oparg, depth, nl, slow);
+                // DECREF_INPUTS(): the sequence; its items have new
+                // references.
+                let check = self.after_dealloc(&ins, depth - 1 + ins.oparg);
                 self.asm.decref(false, false, this, Some(check));
             }
             op::STORE_SUBSCR_LIST_INT if !self.c().ref_debug => {
@@ -1215,6 +1219,10 @@ impl Gen<'_> {
         Ok(false)
     }
 }
+
+/// The longest UNPACK_SEQUENCE_TUPLE / _LIST emitted inline (about 16
+/// bytes of machine code per item); longer ones call the helper.
+const MAX_NATIVE_UNPACK: u32 = 16;
 
 /// The native TO_BOOL form of a specialized TO_BOOL opcode.
 fn bool_kind(opcode: u8) -> BoolKind {

@@ -186,7 +186,6 @@ enum CountDown {
 /// x64 register numbers, for `load_of_type()`.
 const RAX: u8 = 0;
 const RCX: u8 = 1;
-const RDX: u8 = 2;
 const RBX: u8 = 3;
 const RDI: u8 = 7;
 const R8: u8 = 8;

@@ -1,11 +1,12 @@
-//! Tuples and lists taken apart and stored into: UNPACK_SEQUENCE_TWO_TUPLE
-//! and STORE_SUBSCR_LIST_INT, as the interpreter runs them.  (Subscripts
+//! Tuples and lists taken apart and stored into: UNPACK_SEQUENCE_TWO_TUPLE,
+//! _TUPLE and _LIST, and STORE_SUBSCR_LIST_INT, as the interpreter runs
+//! them.  (Subscripts
 //! that read, BINARY_SUBSCR_LIST_INT and _TUPLE_INT, share the index guard
 //! in `Asm::guard_index`.)  And cells: LOAD_DEREF and STORE_DEREF.
 
 use dynasmrt::{dynasm, DynamicLabel, DynasmApi, DynasmLabelApi};
 
-use super::{Asm, RAX, RCX, RDX, RDI};
+use super::{Asm, RAX, RCX, RDI};
 
 macro_rules! asm {
     ($ops:expr; $($t:tt)*) => {
@@ -14,27 +15,36 @@ macro_rules! asm {
 }
 
 impl Asm {
-    /// UNPACK_SEQUENCE_TWO_TUPLE with the sequence on top (slot `depth -
-    /// 1`): unless it is an exact tuple of two items jump to `slow`
-    /// (nothing done); else item 1 replaces it and item 0 goes on top,
-    /// each a new reference.  The tuple stays in rax for the caller to
-    /// release.  Release builds only.
-    pub fn unpack_two_tuple(&mut self, depth: u32, nlocals: u32, slow: DynamicLabel) {
+    /// UNPACK_SEQUENCE_TWO_TUPLE, _TUPLE (`list` false) or _LIST with the
+    /// sequence on top (slot `depth - 1`): unless it is an exact tuple
+    /// (list) of `count` items jump to `slow` (nothing done); else its
+    /// items replace it, the last one lowest, each a new reference.  The
+    /// sequence stays in rax for the caller to release.  Release builds
+    /// only.
+    pub fn unpack_sequence(&mut self, list: bool, count: u32, depth: u32, nlocals: u32, slow: DynamicLabel) {
         let n = self.c.native.clone();
-        let (d_seq, d_top) = (self.sp_disp(depth - 1, nlocals), self.sp_disp(depth, nlocals));
-        self.load_of_type(RAX, d_seq, n.tuple_type, slow);
+        let d_seq = self.sp_disp(depth - 1, nlocals);
+        let ty = if list { n.list_type } else { n.tuple_type };
+        self.load_of_type(RAX, d_seq, ty, slow);
         asm!(self.ops
-            ; cmp QWORD [rax + n.var_size], 2
+            ; cmp QWORD [rax + n.var_size], count as i32
             ; jne =>slow
-            ; mov rcx, [rax + n.tuple_items + 8]
         );
-        self.incref_inline(RCX, RDI);
-        asm!(self.ops
-            ; mov [r13 + d_seq], rcx
-            ; mov rdx, [rax + n.tuple_items]
-        );
-        self.incref_inline(RDX, RDI);
-        asm!(self.ops ; mov [r13 + d_top], rdx);
+        // rsi + items = the item array (a list's is separate).
+        let items = if list {
+            asm!(self.ops ; mov rsi, [rax + n.list_items]);
+            0
+        } else {
+            asm!(self.ops ; mov rsi, rax);
+            n.tuple_items
+        };
+        for j in 0..count {
+            let d = self.sp_disp(depth - 1 + j, nlocals);
+            let at = items + 8 * (count - 1 - j) as i32;
+            asm!(self.ops ; mov rcx, [rsi + at]);
+            self.incref_inline(RCX, RDI);
+            asm!(self.ops ; mov [r13 + d], rcx);
+        }
     }
 
     /// STORE_SUBSCR_LIST_INT with the value, an exact list and an exact
