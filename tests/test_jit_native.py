@@ -1971,6 +1971,70 @@ class NativeFastPathTest(unittest.TestCase):
             print("ok")
         ''')
 
+    def test_store_attr_with_hint(self):
+        # STORE_ATTR_WITH_HINT (an instance given its own __dict__) inline:
+        # values and reference counts, the old value's finalizer, and the
+        # cases it leaves to the helper: a watched dict (the watcher sees
+        # the store), an untracked dict getting a value the GC tracks (the
+        # dict becomes tracked), a missing attribute, another class.
+        self.check('''
+            import gc
+            class C:
+                pass
+            def store(o, v):
+                o.x = v
+            def make(x):
+                o = C()
+                o.__dict__ = {"x": x}
+                return o
+            specialize_and_compile(store, "STORE_ATTR_WITH_HINT", make(0), 1)
+            b = slow("STORE_ATTR_WITH_HINT")
+            o, big = make([]), 10**30
+            assert gc.is_tracked(o.__dict__)
+            n = sys.getrefcount(big)
+            store(o, big)
+            assert o.x is big and sys.getrefcount(big) == n + 1
+            store(o, 2)
+            assert o.x == 2 and sys.getrefcount(big) == n
+            class Fin:
+                died = 0
+                def __del__(self):
+                    Fin.died += 1
+            store(o, Fin())
+            store(o, 3)
+            assert Fin.died == 1 and o.x == 3
+            assert slow("STORE_ATTR_WITH_HINT") == b
+            # Only ints in the dict: not tracked.  A list makes it so.
+            u = make(5)
+            assert not gc.is_tracked(u.__dict__)
+            store(u, 6)
+            assert not gc.is_tracked(u.__dict__) and slow("STORE_ATTR_WITH_HINT") == b
+            store(u, [1])
+            assert gc.is_tracked(u.__dict__) and u.x == [1]
+            assert slow("STORE_ATTR_WITH_HINT") == b + 1
+            try:
+                import _testcapi
+            except ImportError:
+                _testcapi = None
+            if _testcapi is not None:
+                w = make(7)
+                wid = _testcapi.add_dict_watcher(0)
+                _testcapi.watch_dict(wid, w.__dict__)
+                store(w, 8)
+                assert _testcapi.get_dict_watcher_events() == ["mod:x:8"], _testcapi.get_dict_watcher_events()
+                _testcapi.unwatch_dict(wid, w.__dict__)
+                _testcapi.clear_dict_watcher(wid)
+                assert slow("STORE_ATTR_WITH_HINT") == b + 2
+                b += 1
+            m = make(0)
+            del m.x
+            m.y = 1
+            store(m, 4)
+            assert m.x == 4 and slow("STORE_ATTR_WITH_HINT") == b + 2
+            assert sys._jit.is_compiled(store)
+            print("ok")
+        ''')
+
     def test_baked_cache_after_the_recompiles_run_out(self):
         # Machine code bakes an attribute site's cache (type version,
         # index).  Once the code object's recompiles are used up, the site

@@ -188,7 +188,7 @@ impl Gen<'_> {
     }
 
     /// Where the attribute instruction `ins` (LOAD_ATTR_INSTANCE_VALUE,
-    /// _SLOT, _WITH_HINT, STORE_ATTR_INSTANCE_VALUE, _SLOT) finds its
+    /// _SLOT, _WITH_HINT, STORE_ATTR_INSTANCE_VALUE, _SLOT, _WITH_HINT) finds its
     /// attribute, and its cache entries (type version, index / offset /
     /// hint), baked.
     fn attr_kind(&self, ins: &Instr) -> (AttrKind, u32, u32) {
@@ -205,6 +205,10 @@ impl Gen<'_> {
                 (AttrKind::Hint { name }, op::CACHE_LOAD_ATTR_WITH_HINT_TYPE_VERSION, op::CACHE_LOAD_ATTR_WITH_HINT_HINT)
             }
             op::STORE_ATTR_SLOT => (AttrKind::Slot, op::CACHE_STORE_ATTR_SLOT_TYPE_VERSION, op::CACHE_STORE_ATTR_SLOT_INDEX),
+            op::STORE_ATTR_WITH_HINT => {
+                let name = self.input.names.get(ins.oparg as usize).copied().unwrap_or(0);
+                (AttrKind::Hint { name }, op::CACHE_STORE_ATTR_WITH_HINT_TYPE_VERSION, op::CACHE_STORE_ATTR_WITH_HINT_HINT)
+            }
             op::STORE_ATTR_INSTANCE_VALUE => (
                 AttrKind::InlineValues,
                 op::CACHE_STORE_ATTR_INSTANCE_VALUE_TYPE_VERSION,
@@ -269,7 +273,7 @@ impl Gen<'_> {
             return true;
         }
         let load = matches!(next.opcode, op::LOAD_ATTR_INSTANCE_VALUE | op::LOAD_ATTR_SLOT | op::LOAD_ATTR_WITH_HINT);
-        let store = matches!(next.opcode, op::STORE_ATTR_INSTANCE_VALUE | op::STORE_ATTR_SLOT) && depth >= 1;
+        let store = matches!(next.opcode, op::STORE_ATTR_INSTANCE_VALUE | op::STORE_ATTR_SLOT | op::STORE_ATTR_WITH_HINT) && depth >= 1;
         if !load && !store {
             return false;
         }
@@ -588,7 +592,7 @@ impl Gen<'_> {
                 let check = self.after_dealloc(&ins, depth + u32::from(push_null));
                 self.asm.decref(true, false, this, Some(check));
             }
-            op::STORE_ATTR_INSTANCE_VALUE | op::STORE_ATTR_SLOT if !self.c().ref_debug => {
+            op::STORE_ATTR_INSTANCE_VALUE | op::STORE_ATTR_SLOT | op::STORE_ATTR_WITH_HINT if !self.c().ref_debug => {
                 let slow = self.slow_path(k, depth);
                 let (kind, version, index) = self.attr_kind(&ins);
                 let (d_value, d_owner) = (self.asm.sp_disp(depth - 2, nl), self.asm.sp_disp(depth - 1, nl));

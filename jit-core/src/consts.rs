@@ -159,6 +159,18 @@ pub struct Native {
     pub type_flags: i32,
     pub tpflags_type_subclass: u32,
     pub type_vectorcall: i32,
+    /// STORE_ATTR_WITH_HINT: the dict's `ma_version_tag`, the
+    /// interpreter's `dict_state.global_version`, `DICT_VERSION_INCREMENT`,
+    /// `DICT_WATCHER_MASK`, `DICT_WATCHER_AND_MODIFICATION_MASK`; where
+    /// `_gc_next` is from the object (`_PyObject_GC_IS_TRACKED()`), and
+    /// `Py_TPFLAGS_HAVE_GC`.
+    pub dict_version_tag: i32,
+    pub interp_dict_global_version: i32,
+    pub dict_version_increment: u32,
+    pub dict_watcher_mask: u32,
+    pub dict_watcher_and_modification_mask: u32,
+    pub gc_next: i32,
+    pub tpflags_have_gc: u32,
     pub fn_object_length: u64,
     pub fn_long_from_ssize_t: u64,
     pub fn_object_isinstance: u64,
@@ -272,7 +284,7 @@ pub struct Calls {
 }
 
 /// The version of the table's contract; bumped when names change.
-pub const ABI_VERSION: i64 = 20;
+pub const ABI_VERSION: i64 = 21;
 
 impl Consts {
     /// Reads the table; `Err` names the first missing or bad entry.
@@ -402,6 +414,13 @@ impl Consts {
                 type_flags: off("type.tp_flags")?,
                 tpflags_type_subclass: limit("tpflags.type_subclass")?,
                 type_vectorcall: off("type.tp_vectorcall")?,
+                dict_version_tag: off("dict.ma_version_tag")?,
+                interp_dict_global_version: off("interp.dict_state.global_version")?,
+                dict_version_increment: limit("dict.version_increment")?,
+                dict_watcher_mask: limit("dict.watcher_mask")?,
+                dict_watcher_and_modification_mask: limit("dict.watcher_and_modification_mask")?,
+                gc_next: off("gc.gc_next")?,
+                tpflags_have_gc: limit("tpflags.have_gc")?,
                 fn_object_length: get("fn.PyObject_Length")? as u64,
                 fn_long_from_ssize_t: get("fn.PyLong_FromSsize_t")? as u64,
                 fn_object_isinstance: get("fn.PyObject_IsInstance")? as u64,
@@ -628,6 +647,13 @@ impl Consts {
                 type_flags: 168,
                 tpflags_type_subclass: 1 << 31,
                 type_vectorcall: 400,
+                dict_version_tag: 24,
+                interp_dict_global_version: 5000,
+                dict_version_increment: 1 << 12,
+                dict_watcher_mask: 0xff,
+                dict_watcher_and_modification_mask: 0xfff,
+                gc_next: -16,
+                tpflags_have_gc: 1 << 14,
                 fn_object_length: 0x2090,
                 fn_long_from_ssize_t: 0x20a0,
                 fn_object_isinstance: 0x20b0,

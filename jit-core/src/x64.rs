@@ -1381,14 +1381,14 @@ impl Asm {
                 asm!(self.ops ; lea rcx, [rdx + index as i32]);
             }
             AttrKind::Hint { name } => {
-                // A dict with string keys only, the hint within them, and
-                // the entry there holding this very name.
+                // A dict (left in r8) with string keys only, the hint
+                // within them, and the entry there holding this very name.
                 let n = self.c.native.clone();
                 asm!(self.ops
-                    ; mov r9, [rdx + n.managed_dict_offset]
-                    ; test r9, r9
+                    ; mov r8, [rdx + n.managed_dict_offset]
+                    ; test r8, r8
                     ; jz =>slow
-                    ; mov r9, [r9 + n.dict_keys]
+                    ; mov r9, [r8 + n.dict_keys]
                     ; cmp QWORD [r9 + n.keys_nentries], index as i32
                     ; jle =>slow
                     ; cmp BYTE [r9 + n.keys_kind], n.keys_general as i8
@@ -1406,7 +1406,7 @@ impl Asm {
         }
     }
 
-    /// STORE_ATTR_INSTANCE_VALUE / STORE_ATTR_SLOT (`kind`) with the owner
+    /// STORE_ATTR_INSTANCE_VALUE / _SLOT / _WITH_HINT (`kind`) with the owner
     /// at frame offset `d_owner` (a stack slot, or a local a LOAD_FAST
     /// lends) and the value at `d_value` (a stack slot), with the inline
     /// cache's type version and index or offset baked in.  Jumps to
@@ -1426,11 +1426,17 @@ impl Asm {
             );
         }
         self.attr_address(kind, index, slow);
+        if let AttrKind::Hint { .. } = kind {
+            self.dict_store_guards(d_value, slow);
+        }
         asm!(self.ops
             ; mov r9, [r13 + d_value]
             ; mov r10, [rcx]
             ; mov [rcx], r9
         );
+        if let AttrKind::Hint { .. } = kind {
+            self.next_dict_version();
+        }
         if let AttrKind::InlineValues = kind {
             // A new attribute: _PyDictValues_AddToInsertionOrder(), whose
             // array follows the `capacity` value slots.
@@ -1450,6 +1456,51 @@ impl Asm {
             );
         }
         asm!(self.ops ; mov rax, r10);
+    }
+
+    /// The guards STORE_ATTR_WITH_HINT adds to the hint's (the dict in r8,
+    /// the entry's value slot at rcx): an exact dict with no watcher
+    /// (`_PyDict_NotifyEvent()` would call them), a value in the slot, and
+    /// no `_PyObject_GC_TRACK()` needed: the dict tracked already or the
+    /// value (at `d_value`) of a type without GC.  Else jump to `slow`.
+    /// Clobbers rax, r9.
+    fn dict_store_guards(&mut self, d_value: i32, slow: DynamicLabel) {
+        let n = self.c.native.clone();
+        let ty = self.c.ob_type;
+        asm!(self.ops
+            ; mov rax, QWORD n.dict_type as i64
+            ; cmp [r8 + ty], rax
+            ; jne =>slow
+            ; test DWORD [r8 + n.dict_version_tag], n.dict_watcher_mask as i32
+            ; jnz =>slow
+            ; cmp QWORD [rcx], 0
+            ; je =>slow
+            ; cmp QWORD [r8 + n.gc_next], 0
+            ; jne >tracked
+            ; mov r9, [r13 + d_value]
+            ; mov r9, [r9 + ty]
+            ; test DWORD [r9 + n.type_flags], n.tpflags_have_gc as i32
+            ; jnz =>slow
+            ; tracked:
+        );
+    }
+
+    /// The dict in r8 was modified: its `ma_version_tag` becomes the
+    /// interpreter's next dict version with its own watcher and
+    /// modification bits (`_PyDict_NotifyEvent()`, PEP 509).  Clobbers
+    /// r9, r11.
+    fn next_dict_version(&mut self) {
+        let n = self.c.native.clone();
+        asm!(self.ops
+            ; mov r9, [r12 + n.tstate_interp]
+            ; mov r11, [r9 + n.interp_dict_global_version]
+            ; add r11, n.dict_version_increment as i32
+            ; mov [r9 + n.interp_dict_global_version], r11
+            ; mov r9, [r8 + n.dict_version_tag]
+            ; and r9d, n.dict_watcher_and_modification_mask as i32
+            ; or r11, r9
+            ; mov [r8 + n.dict_version_tag], r11
+        );
     }
 
     /// LOAD_ATTR_METHOD_WITH_VALUES (`keys_version` given) or
