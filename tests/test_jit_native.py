@@ -1393,6 +1393,59 @@ class NativeFastPathTest(unittest.TestCase):
             print("ok")
         ''')
 
+    def test_call_non_py_general(self):
+        # Callables that are neither Python functions nor bound methods
+        # (partial objects, instances with __call__) called through
+        # PyObject_Vectorcall(): results, reference counts, an error with
+        # this frame in the traceback, the callable released before the
+        # arguments, and a Python function failing the guard.
+        self.check('''
+            import functools
+            log = []
+            class Callable:
+                def __init__(self, tag):
+                    self.tag = tag
+                def __call__(self, x):
+                    if x is None:
+                        raise KeyError("none")
+                    return (self.tag, x)
+                def __del__(self):
+                    log.append("callable")
+            class Arg:
+                def __del__(self):
+                    log.append("arg")
+            def call(f, x):
+                return f(x)
+            class Tag:
+                def __call__(self, x):
+                    return "t"
+                def __del__(self):
+                    log.append("callable")
+            def temps():
+                return Tag()(Arg())
+            specialize_and_compile(call, "CALL_NON_PY_GENERAL", functools.partial(max, 0), 1)
+            specialize_and_compile(temps, "CALL_NON_PY_GENERAL")
+            b = slow("CALL_NON_PY_GENERAL")
+            big = 10**30
+            n = sys.getrefcount(big)
+            c = Callable("c")
+            assert call(functools.partial(max, 0), big) is big and call(c, big) == ("c", big)
+            assert sys.getrefcount(big) == n
+            del log[:]
+            assert temps() == "t" and log == ["callable", "arg"], log
+            try:
+                call(c, None)
+            except KeyError as e:
+                assert e.__traceback__.tb_next.tb_frame.f_code is call.__code__
+            else:
+                raise AssertionError("no KeyError")
+            assert slow("CALL_NON_PY_GENERAL") == b
+            assert call(lambda x: x + 1, 1) == 2 and slow("CALL_NON_PY_GENERAL") == b + 1
+            assert call(c.__call__, 5) == ("c", 5) and slow("CALL_NON_PY_GENERAL") == b + 2
+            assert sys._jit.is_compiled(call) and sys._jit.is_compiled(temps)
+            print("ok")
+        ''')
+
     def test_call_method_descriptor_and_keywords(self):
         # Method descriptors (METH_O, METH_NOARGS, METH_FASTCALL, with and
         # without keywords; bound as methods or called on the type) and

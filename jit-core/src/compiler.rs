@@ -689,17 +689,25 @@ impl Gen<'_> {
                 let slow = self.guard_live_opcode(k, depth);
                 self.asm.call_c(kind, depth, nl, ins.oparg, this, slow);
                 // Release the arguments (self_or_null first, maybe NULL),
-                // then the callable; each may run any code, and so may the
-                // call: check instrumentation once it is all done.
+                // then the callable (CALL_NON_PY_GENERAL: the callable
+                // first); each may run any code, and so may the call:
+                // check instrumentation once it is all done.
                 let base = depth - 2 - ins.oparg;
+                let callable_first = kind == CCall::NonPy;
+                if callable_first {
+                    self.asm.load_stack(base, nl);
+                    self.asm.decref(false, false, this, None);
+                }
                 self.asm.load_stack(base + 1, nl);
                 self.asm.decref(false, true, this, None);
                 for i in 0..ins.oparg {
                     self.asm.load_stack(base + 2 + i, nl);
                     self.asm.decref(false, false, this, None);
                 }
-                self.asm.load_stack(base, nl);
-                self.asm.decref(false, false, this, None);
+                if !callable_first {
+                    self.asm.load_stack(base, nl);
+                    self.asm.decref(false, false, this, None);
+                }
                 let disp = self.asm.sp_disp(base, nl);
                 self.asm.call_result(disp, self.addr(ins.next), self.exit);
                 let check = self.after_dealloc(&ins, base + 1);

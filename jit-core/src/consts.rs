@@ -159,6 +159,11 @@ pub struct Native {
     pub type_flags: i32,
     pub tpflags_type_subclass: u32,
     pub type_vectorcall: i32,
+    /// Other callables (CALL_NON_PY_GENERAL): `&PyMethod_Type`,
+    /// `PyObject_Vectorcall()`, `PY_VECTORCALL_ARGUMENTS_OFFSET`.
+    pub method_type: u64,
+    pub fn_vectorcall: u64,
+    pub vectorcall_arguments_offset: u64,
     /// STORE_ATTR_WITH_HINT: the dict's `ma_version_tag`, the
     /// interpreter's `dict_state.global_version`, `DICT_VERSION_INCREMENT`,
     /// `DICT_WATCHER_MASK`, `DICT_WATCHER_AND_MODIFICATION_MASK`; where
@@ -284,7 +289,7 @@ pub struct Calls {
 }
 
 /// The version of the table's contract; bumped when names change.
-pub const ABI_VERSION: i64 = 21;
+pub const ABI_VERSION: i64 = 22;
 
 impl Consts {
     /// Reads the table; `Err` names the first missing or bad entry.
@@ -414,6 +419,9 @@ impl Consts {
                 type_flags: off("type.tp_flags")?,
                 tpflags_type_subclass: limit("tpflags.type_subclass")?,
                 type_vectorcall: off("type.tp_vectorcall")?,
+                method_type: get("type.method")? as u64,
+                fn_vectorcall: get("fn.PyObject_Vectorcall")? as u64,
+                vectorcall_arguments_offset: get("vectorcall.arguments_offset")? as u64,
                 dict_version_tag: off("dict.ma_version_tag")?,
                 interp_dict_global_version: off("interp.dict_state.global_version")?,
                 dict_version_increment: limit("dict.version_increment")?,
@@ -647,6 +655,9 @@ impl Consts {
                 type_flags: 168,
                 tpflags_type_subclass: 1 << 31,
                 type_vectorcall: 400,
+                method_type: 0x1180,
+                fn_vectorcall: 0x2380,
+                vectorcall_arguments_offset: 1 << 63,
                 dict_version_tag: 24,
                 interp_dict_global_version: 5000,
                 dict_version_increment: 1 << 12,

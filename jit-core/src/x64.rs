@@ -68,7 +68,8 @@ pub enum IterKind {
 }
 
 /// The C calls with a native path: builtin functions and method
-/// descriptors, by their method's flags, and classes with a vectorcall.
+/// descriptors, by their method's flags, classes with a vectorcall, and
+/// any other callable but a Python function or bound method.
 #[derive(Clone, Copy, PartialEq)]
 pub enum CCall {
     BuiltinO,
@@ -79,6 +80,7 @@ pub enum CCall {
     DescrFast,
     DescrFastKw,
     Class,
+    NonPy,
 }
 
 impl CCall {
@@ -94,6 +96,7 @@ impl CCall {
             op::CALL_METHOD_DESCRIPTOR_FAST => CCall::DescrFast,
             op::CALL_METHOD_DESCRIPTOR_FAST_WITH_KEYWORDS => CCall::DescrFastKw,
             op::CALL_BUILTIN_CLASS => CCall::Class,
+            op::CALL_NON_PY_GENERAL => CCall::NonPy,
             _ => return None,
         })
     }
@@ -2001,6 +2004,7 @@ impl Asm {
             CCall::DescrFast => (n.method_descriptor_type, n.methoddescr_method, n.meth_fastcall),
             CCall::DescrFastKw => (n.method_descriptor_type, n.methoddescr_method, n.meth_fastcall | n.meth_keywords),
             CCall::Class => return self.call_class(d_callable, oparg, this_instr, slow),
+            CCall::NonPy => return self.call_non_py(d_callable, oparg, this_instr, slow),
         };
         let descr = ty == n.method_descriptor_type;
         self.load_of_type(RCX, d_callable, ty, slow);
@@ -2013,8 +2017,8 @@ impl Asm {
             ; mov [r13 + ip], r8
         );
         match kind {
-            // (CCall::Class returned above.)
-            CCall::BuiltinFast | CCall::BuiltinFastKw | CCall::DescrFast | CCall::DescrFastKw | CCall::Class => {
+            // (CCall::Class and NonPy returned above.)
+            CCall::BuiltinFast | CCall::BuiltinFastKw | CCall::DescrFast | CCall::DescrFastKw | CCall::Class | CCall::NonPy => {
                 // args = &self_or_null if it is set, and nargs counts it;
                 // a descriptor's first argument is its self.
                 let skip = u32::from(descr);
@@ -2096,8 +2100,7 @@ impl Asm {
     /// nargs, NULL), self_or_null counted when it is set.
     fn call_class(&mut self, d_callable: i32, oparg: u32, this_instr: u64, slow: DynamicLabel) {
         let n = self.c.native.clone();
-        let (ty, ip) = (self.c.ob_type, self.c.frame_instr_ptr);
-        let d_self = d_callable + 8;
+        let ty = self.c.ob_type;
         asm!(self.ops
             ; mov rdi, [r13 + d_callable]
             ; mov rcx, [rdi + ty]
@@ -2106,9 +2109,55 @@ impl Asm {
             ; mov rax, [rdi + n.type_vectorcall]
             ; test rax, rax
             ; jz =>slow
+        );
+        self.vectorcall_args(d_callable, oparg, this_instr);
+        asm!(self.ops
+            ; call rax
+            ; mov rbx, rax
+        );
+    }
+
+    /// `call_c()` for CALL_NON_PY_GENERAL, the callable at `d_callable`:
+    /// unless it is neither a Python function nor a bound method
+    /// (`_CHECK_IS_NOT_PY_CALLABLE`), jump to `slow` (nothing done); else
+    /// rbx = PyObject_Vectorcall(callable, args, nargs |
+    /// PY_VECTORCALL_ARGUMENTS_OFFSET, NULL), self_or_null counted when it
+    /// is set.
+    fn call_non_py(&mut self, d_callable: i32, oparg: u32, this_instr: u64, slow: DynamicLabel) {
+        let n = self.c.native.clone();
+        let ty = self.c.ob_type;
+        let function_type = self.c.calls.function_type;
+        asm!(self.ops
+            ; mov rdi, [r13 + d_callable]
+            ; mov rcx, [rdi + ty]
+            ; mov rax, QWORD function_type as i64
+            ; cmp rcx, rax
+            ; je =>slow
+            ; mov rax, QWORD n.method_type as i64
+            ; cmp rcx, rax
+            ; je =>slow
+        );
+        self.vectorcall_args(d_callable, oparg, this_instr);
+        asm!(self.ops
+            ; mov rax, QWORD n.vectorcall_arguments_offset as i64
+            ; or rdx, rax
+            ; mov rax, QWORD n.fn_vectorcall as i64
+            ; call rax
+            ; mov rbx, rax
+        );
+    }
+
+    /// The arguments of a vectorcall from the CALL whose callable is at
+    /// `d_callable`: rsi = &self_or_null if it is set, else the first
+    /// argument, rdx = their number (`oparg`, plus self), rcx = NULL (no
+    /// keywords); the frame's instr_ptr set to `this_instr` (the callee
+    /// may look at this frame).  Keeps rax and rdi.
+    fn vectorcall_args(&mut self, d_callable: i32, oparg: u32, this_instr: u64) {
+        let ip = self.c.frame_instr_ptr;
+        let d_self = d_callable + 8;
+        asm!(self.ops
             ; mov r8, QWORD this_instr as i64
             ; mov [r13 + ip], r8
-            // args = &self_or_null if it is set, and nargs counts it.
             ; lea rsi, [r13 + d_self + 8]
             ; mov edx, oparg as i32
             ; cmp QWORD [r13 + d_self], 0
@@ -2117,8 +2166,6 @@ impl Asm {
             ; add edx, 1
             ; no_self:
             ; xor ecx, ecx
-            ; call rax
-            ; mov rbx, rax
         );
     }
 
