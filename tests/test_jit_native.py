@@ -680,6 +680,73 @@ class NativeFastPathTest(unittest.TestCase):
             print("ok")
         ''', {"PYTHON_JIT_PERF_MAP": "1"})
 
+    def test_generic_compare_op_calls_rich_compare(self):
+        # A generic COMPARE_OP calls PyObject_RichCompare from machine
+        # code, and in its bool form (before a branch) PyObject_IsTrue:
+        # results of all six operators as values and as branches, rich
+        # comparisons returning other objects, errors from the comparison
+        # and from the truth test with their tracebacks, reference counts,
+        # and the result's __del__ seeing the bool already on the stack.
+        self.check('''
+            log = []
+            class Truth:
+                def __init__(self, v):
+                    self.v = v
+                def __bool__(self):
+                    if self.v is None:
+                        raise ValueError("no truth")
+                    return self.v
+                def __del__(self):
+                    log.append(self.v)
+            class Odd:
+                def __init__(self, v):
+                    self.v = v
+                def __lt__(self, other):
+                    if other == "boom":
+                        raise KeyError(other)
+                    return Truth(self.v)
+            def lt_value(a, b):
+                return a < b
+            def lt_branch(a, b):
+                if a < b:
+                    return "yes"
+                return "no"
+            value, branch = comparisons()
+            # Compiled before they ever ran: every site generic.
+            for fn in (value, branch, lt_value, lt_branch):
+                assert sys._jit.compile(fn) is None
+            big = 2**70
+            pairs = [(1, 2.5), (2.5, 1), (big, 1.0), (1.0, big), ("a", "b"), ((1, 2), (1, 3)), (None, None)]
+            n = sys.getrefcount(big)
+            for a, b in pairs:
+                try:
+                    want = tuple(f(a, b) for f in COMPARISONS)
+                except TypeError:
+                    continue
+                assert value(a, b) == want, (a, b)
+                assert branch(a, b) == tuple(int(x) for x in want), (a, b)
+            assert sys.getrefcount(big) == n
+            # Objects of Python classes: the sites below stay generic, and
+            # never leave machine code for the helper.
+            before = slow("COMPARE_OP")
+            t = lt_value(Odd(True), 1)
+            assert isinstance(t, Truth) and t.v is True
+            del t
+            del log[:]
+            assert lt_branch(Odd(True), 1) == "yes" and lt_branch(Odd(False), 1) == "no"
+            assert log == [True, False], log
+            for fn, args, exc in [(lt_branch, (Odd(None), 1), ValueError), (lt_value, (Odd(1), "boom"), KeyError),
+                                  (lt_branch, (Odd(1), "boom"), KeyError), (lt_value, (1, "a"), TypeError)]:
+                try:
+                    fn(*args)
+                except exc as e:
+                    assert e.__traceback__.tb_next.tb_frame.f_code is fn.__code__
+                else:
+                    raise AssertionError((fn, args))
+            assert slow("COMPARE_OP") == before
+            print("ok")
+        ''')
+
     def test_exact_deallocations_report_to_the_reference_tracer(self):
         # Floats and ints released by the float and int fast paths go
         # straight to their deallocator (_Py_DECREF_SPECIALIZED), except

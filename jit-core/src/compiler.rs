@@ -572,7 +572,7 @@ impl Gen<'_> {
                     }
                 },
             },
-            op::BINARY_SUBSCR if !self.c().ref_debug => match self.binary_c(&ins) {
+            op::BINARY_SUBSCR | op::COMPARE_OP if !self.c().ref_debug => match self.binary_c(&ins) {
                 Some(function) => self.gen_binary_c(k, depth, function),
                 None => {
                     self.gen_helper_call(&ins, depth, true)?;
@@ -1064,6 +1064,7 @@ impl Gen<'_> {
         let n = &self.c().native;
         match ins.opcode {
             op::BINARY_SUBSCR => Some(n.fn_get_item),
+            op::COMPARE_OP if n.fn_rich_compare != 0 => Some(n.fn_rich_compare),
             op::BINARY_OP if ins.oparg <= self.c().max_binary_op && n.binary_ops != 0 => {
                 // SAFETY: `binary_ops` is the address of `_PyEval_BinaryOps`,
                 // whose entries up to `max_binary_op` (NB_INPLACE_XOR) are
@@ -1075,13 +1076,15 @@ impl Gen<'_> {
         }
     }
 
-    /// The generic BINARY_OP or BINARY_SUBSCR `k` as its helper runs it,
-    /// without the helper: the adaptive countdown (the interpreter still
-    /// specializes the instruction), then, while the live opcode is the
-    /// generic one, `function(left, right)` called directly, both operands
+    /// The generic BINARY_OP, BINARY_SUBSCR or COMPARE_OP `k` as its
+    /// helper runs it, without the helper: the adaptive countdown (the
+    /// interpreter still specializes the instruction), then, while the
+    /// live opcode is the generic one, `function(left, right)` (a
+    /// comparison's with its operator) called directly, both operands
     /// released (either may run any code: instrumentation is checked
-    /// after), and the result stored or the error raised.  A specialized
-    /// live opcode takes the out-of-line path: its helper.
+    /// after), and the result stored or the error raised; a comparison's
+    /// bool form then takes its truth.  A specialized live opcode takes
+    /// the out-of-line path: its helper.
     fn gen_binary_c(&mut self, k: usize, depth: u32, function: u64) {
         let ins = self.code.instrs[k];
         let (nl, this) = (self.input.nlocalsplus, self.addr(ins.at));
@@ -1089,14 +1092,21 @@ impl Gen<'_> {
         // opcode (specialized meanwhile) takes the out-of-line path.
         let slow = self.slow_path_after(k, depth, true);
         self.gen_countdown_or(&ins, depth, Some(slow));
-        self.asm.call_binary_c(function, depth, nl, this);
+        // COMPARE_OP: PyObject_RichCompare(left, right, oparg >> 5).
+        let compare = ins.base == op::COMPARE_OP;
+        let third = compare.then_some(ins.oparg >> 5);
+        self.asm.call_binary_c(function, third, depth, nl, this);
         for slot in [depth - 2, depth - 1] {
             self.asm.load_stack(slot, nl);
             self.asm.decref(false, false, this, None);
         }
         // As the helper's `pop_2_error`: the stack ends below the result.
         let disp = self.asm.sp_disp(depth - 2, nl);
-        self.asm.store_rbx_or_error(disp, self.addr(ins.next), self.exit);
+        let next = self.addr(ins.next);
+        self.asm.store_rbx_or_error(disp, next, self.exit);
+        if compare && ins.oparg & 16 != 0 {
+            self.asm.compare_truth(disp, this, next, self.exit);
+        }
         let check = self.after_dealloc(&ins, depth - 1);
         self.asm.handback_if_instrumented(check);
     }

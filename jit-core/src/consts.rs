@@ -104,6 +104,10 @@ pub struct Native {
     pub binary_ops: u64,
     /// `PyObject_GetItem`, generic BINARY_SUBSCR's C function.
     pub fn_get_item: u64,
+    /// The generic COMPARE_OP's: `PyObject_RichCompare()`, and
+    /// `PyObject_IsTrue()` for its bool form (oparg & 16).
+    pub fn_rich_compare: u64,
+    pub fn_is_true: u64,
     /// `PyCellObject.ob_ref` (LOAD_DEREF, STORE_DEREF).
     pub cell_ob_ref: i32,
     pub long_tag: i32,
@@ -289,7 +293,7 @@ pub struct Calls {
 }
 
 /// The version of the table's contract; bumped when names change.
-pub const ABI_VERSION: i64 = 22;
+pub const ABI_VERSION: i64 = 23;
 
 impl Consts {
     /// Reads the table; `Err` names the first missing or bad entry.
@@ -390,6 +394,8 @@ impl Consts {
                 fn_long_multiply: get("fn._PyLong_Multiply")? as u64,
                 binary_ops: get("fn.binary_ops")? as u64,
                 fn_get_item: get("fn.PyObject_GetItem")? as u64,
+                fn_rich_compare: get("fn.PyObject_RichCompare")? as u64,
+                fn_is_true: get("fn.PyObject_IsTrue")? as u64,
                 cell_ob_ref: off("cell.ob_ref")?,
                 long_tag: off("long.lv_tag")?,
                 long_digit: off("long.ob_digit")?,
@@ -626,6 +632,8 @@ impl Consts {
                 fn_long_multiply: 0x2060,
                 binary_ops: 0x2300,
                 fn_get_item: 0x2308,
+                fn_rich_compare: 0x2390,
+                fn_is_true: 0x2398,
                 cell_ob_ref: 16,
                 long_tag: 16,
                 long_digit: 24,
