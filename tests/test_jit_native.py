@@ -45,6 +45,15 @@ def perf_map_names():
     os.unlink(path)
     return names
 
+def raises_here(fn, exc, *args):
+    # fn(*args) raises exc, with fn's own frame next in the traceback.
+    try:
+        fn(*args)
+    except exc as e:
+        assert e.__traceback__.tb_next.tb_frame.f_code is fn.__code__, (fn, args)
+    else:
+        raise AssertionError(("no exception", fn, args))
+
 log = []
 
 class Noisy:
@@ -642,12 +651,7 @@ class NativeFastPathTest(unittest.TestCase):
             # Errors: raised in the function's frame, operands released.
             for fn, args, exc in [(ops, (1, 0), ZeroDivisionError), (sub, (items, "boom"), KeyError),
                                   (sub, (arr, 5), IndexError), (xor, ("a", 1), TypeError)]:
-                try:
-                    fn(*args)
-                except exc as e:
-                    assert e.__traceback__.tb_next.tb_frame.f_code is fn.__code__
-                else:
-                    raise AssertionError((fn, args))
+                raises_here(fn, exc, *args)
             # The left operand dies when released, before the function
             # goes on: its __del__ runs then.
             assert xor(Noisy(6), 3) == 5 and log == [6], log
@@ -737,12 +741,7 @@ class NativeFastPathTest(unittest.TestCase):
             assert log == [True, False], log
             for fn, args, exc in [(lt_branch, (Odd(None), 1), ValueError), (lt_value, (Odd(1), "boom"), KeyError),
                                   (lt_branch, (Odd(1), "boom"), KeyError), (lt_value, (1, "a"), TypeError)]:
-                try:
-                    fn(*args)
-                except exc as e:
-                    assert e.__traceback__.tb_next.tb_frame.f_code is fn.__code__
-                else:
-                    raise AssertionError((fn, args))
+                raises_here(fn, exc, *args)
             assert slow("COMPARE_OP") == before
             print("ok")
         ''')
