@@ -1443,12 +1443,7 @@ class NativeFastPathTest(unittest.TestCase):
             assert make(int, big) is big
             assert sys.getrefcount(big) == n
             assert slow("CALL_BUILTIN_CLASS") == b
-            try:
-                make(int, "nope")
-            except ValueError as e:
-                assert e.__traceback__.tb_next.tb_frame.f_code is make.__code__
-            else:
-                raise AssertionError("no ValueError")
+            raises_here(make, ValueError, int, "nope")
             assert slow("CALL_BUILTIN_CLASS") == b
             class Plain:
                 def __init__(self, x):
@@ -1499,12 +1494,7 @@ class NativeFastPathTest(unittest.TestCase):
             assert sys.getrefcount(big) == n
             del log[:]
             assert temps() == "t" and log == ["callable", "arg"], log
-            try:
-                call(c, None)
-            except KeyError as e:
-                assert e.__traceback__.tb_next.tb_frame.f_code is call.__code__
-            else:
-                raise AssertionError("no KeyError")
+            raises_here(call, KeyError, c, None)
             assert slow("CALL_NON_PY_GENERAL") == b
             assert call(lambda x: x + 1, 1) == 2 and slow("CALL_NON_PY_GENERAL") == b + 1
             assert call(c.__call__, 5) == ("c", 5) and slow("CALL_NON_PY_GENERAL") == b + 2
