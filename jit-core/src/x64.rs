@@ -1987,8 +1987,9 @@ impl Asm {
     /// METH_NOARGS count the C recursion); leaves the result (or NULL) in
     /// rbx and the arguments and callable on the stack for the caller to
     /// release.  The compiler only asks for an `oparg` the kind can take
-    /// (`CCall::takes`).  A class (`CCall::Class`): a type with a
-    /// vectorcall, called through it.
+    /// (`CCall::takes`).  A class (`CCall::Class`) and any other callable
+    /// (`CCall::NonPy`) are called through a vectorcall instead
+    /// (`call_class`, `call_non_py`).
     pub fn call_c(&mut self, kind: CCall, depth: u32, nlocals: u32, oparg: u32, this_instr: u64, slow: DynamicLabel) {
         let n = self.c.native.clone();
         let ip = self.c.frame_instr_ptr;
