@@ -1826,9 +1826,9 @@ class NativeFastPathTest(unittest.TestCase):
     def test_return_pairs(self):
         # A native call pushes a return pair and makes a machine call; the
         # callee's return or yield to it returns through the pair
-        # (counter pair_returns).  Pairs that a return cannot use
-        # (a generator's return through its helper, an exception) are
-        # dropped: after thousands of them, calls in the same activation
+        # (counter pair_returns).  Pairs that a return cannot use (an
+        # exception) are dropped: after thousands of them, calls in the
+        # same activation
         # of machine code still return through pairs.  Recursion deeper
         # than the budget of pairs works (without pairs below it).
         self.check('''
@@ -1878,7 +1878,8 @@ class NativeFastPathTest(unittest.TestCase):
             assert t == 3000 * 4 + sum(range(100)), t
             # calls(100) returns through a pair, and so do its 100 calls.
             assert inner >= 95, inner
-            assert pairs() - p0 >= 3000 * 3, pairs() - p0
+            # Each gen(3): three yields and its return (test below).
+            assert pairs() - p0 >= 3000 * 4, pairs() - p0
             assert slow("CALL_PY_EXACT_ARGS") == b
             # (Deep, the calls also need new chunks of frame memory: the
             # helper's.)
@@ -1886,6 +1887,43 @@ class NativeFastPathTest(unittest.TestCase):
             p0 = pairs()
             assert down(3000) == 3000
             assert pairs() - p0 >= 64, pairs() - p0
+            print("ok")
+        ''')
+
+    def test_generator_return_through_pair(self):
+        # A generator's return runs its helper and then switches through
+        # `leave`, to where its SEND or FOR_ITER continues after the
+        # generator is exhausted, not to the instruction after the call:
+        # it still returns through the pair (counted), and the landing
+        # goes on at the entry that the switch looked up.
+        self.check('''
+            def pairs():
+                return sys._jit.stats()["pair_returns"]
+            def gen(n):
+                for i in range(n):
+                    yield i
+                return n * 10
+            def send_all(n):
+                total = yield from gen(n)
+                yield total
+            def walk(n):
+                out = []
+                for x in send_all(n):
+                    out.append(x)
+                for x in gen(n):
+                    out.append(-x)
+                return out
+            specialize_and_compile(walk, "FOR_ITER_GEN", 2)
+            specialize_and_compile(send_all, "SEND_GEN", 2)
+            assert sys._jit.compile(gen) is None
+            p0 = pairs()
+            for k in range(1000):
+                assert walk(2) == [0, 1, 20, 0, -1], walk(2)
+            # Per walk: through FOR_ITER_GEN, send_all's three yields and
+            # its return, gen's two yields and its return; through
+            # SEND_GEN, gen's two yields and its return.  (An eval
+            # breaker may send a few through the eval loop.)
+            assert pairs() - p0 >= 1000 * 10 - 50, pairs() - p0
             print("ok")
         ''')
 

@@ -138,7 +138,7 @@ impl Gen<'_> {
     /// callee's return or yield continues), if that has an entry.
     fn pairing(&self, ins: &Instr) -> Pairing {
         match self.label_at(i64::from(ins.next)) {
-            Some(next) => Pairing::Push(Pair { instr_ok: self.input.instr_ok_addr, next, unless_esi: false }),
+            Some(next) => Pairing::Push(Pair { instr_ok: self.input.instr_ok_addr, next, resume: self.addr(ins.next) }),
             None => Pairing::Drop,
         }
     }
@@ -831,12 +831,7 @@ impl Gen<'_> {
                     return Ok(());
                 };
                 let slow = self.guard_live_opcode(k, depth);
-                // A return pair for generators (their yields return
-                // through it), not for coroutines (see gen_send).
-                let pairing = match self.pairing(&ins) {
-                    Pairing::Push(pair) => Pairing::Push(Pair { unless_esi: send, ..pair }),
-                    other => other,
-                };
+                let pairing = self.pairing(&ins);
                 self.asm.gen_send(send, depth, nl, this, return_offset, pairing, slow, self.exit);
                 return Ok(());
             }
@@ -844,11 +839,7 @@ impl Gen<'_> {
                 let slow = self.slow_path(k, depth);
                 let return_offset = u16::try_from(ins.next - ins.at).map_err(|_| Refusal::BadBytecode)?;
                 let version = self.cache32(&ins, op::CACHE_CALL_PY_EXACT_ARGS_FUNC_VERSION);
-                // No pair for calls of generator functions (see call_py_exact_args).
-                let pairing = match self.pairing(&ins) {
-                    Pairing::Push(pair) => Pairing::Push(Pair { unless_esi: true, ..pair }),
-                    other => other,
-                };
+                let pairing = self.pairing(&ins);
                 self.asm.call_py_exact_args(depth, nl, ins.oparg, this, return_offset, version, self.stubs.push_frame, pairing, slow, self.exit);
                 return Ok(());
             }

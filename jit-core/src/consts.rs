@@ -274,10 +274,6 @@ pub struct Calls {
     pub func_builtins: i32,
     /// `co_argcount`, `co_framesize`, `co_nlocalsplus`: ints.
     pub code_argcount: i32,
-    /// `co_flags` (an int) and the flags of generator, coroutine and
-    /// async generator code.
-    pub code_flags: i32,
-    pub generator_flags: i32,
     pub code_framesize: i32,
     pub code_nlocalsplus: i32,
     pub tstate_datastack_chunk: i32,
@@ -293,7 +289,7 @@ pub struct Calls {
 }
 
 /// The version of the table's contract; bumped when names change.
-pub const ABI_VERSION: i64 = 23;
+pub const ABI_VERSION: i64 = 24;
 
 impl Consts {
     /// Reads the table; `Err` names the first missing or bad entry.
@@ -521,8 +517,6 @@ impl Consts {
                 func_globals: off("func.func_globals")?,
                 func_builtins: off("func.func_builtins")?,
                 code_argcount: off("code.co_argcount")?,
-                code_flags: off("code.co_flags")?,
-                generator_flags: get("co.generator_flags")? as i32,
                 code_framesize: off("code.co_framesize")?,
                 code_nlocalsplus: off("code.co_nlocalsplus")?,
                 tstate_datastack_chunk: off("tstate.datastack_chunk")?,
@@ -561,7 +555,6 @@ impl Consts {
             ("sizeof.frame.return_offset", 2),
             ("sizeof.func.func_version", 4),
             ("sizeof.code.co_argcount", 4),
-            ("sizeof.code.co_flags", 4),
             ("sizeof.code.co_framesize", 4),
             ("sizeof.code.co_nlocalsplus", 4),
         ] {
@@ -755,8 +748,6 @@ impl Consts {
                 func_globals: 16,
                 func_builtins: 24,
                 code_argcount: 52,
-                code_flags: 48,
-                generator_flags: 0x2a0,
                 code_framesize: 76,
                 code_nlocalsplus: 72,
                 tstate_datastack_chunk: 200,

@@ -138,9 +138,12 @@ pub struct Handback {
 pub struct Pair {
     pub instr_ok: u64,
     pub next: DynamicLabel,
-    /// Push no pair when esi is not zero: SEND_GEN to a coroutine, a call
-    /// of a generator function (whose switch back is a helper's).
-    pub unless_esi: bool,
+    /// The bytecode address of `next`: where a native return or yield
+    /// resumes the caller.  A switch through `leave` (a helper's return or
+    /// yield) may resume it elsewhere (a generator's return continues at
+    /// its SEND's or FOR_ITER's `return_offset`): it comes back with the
+    /// entry it looked up in r10, and the landing jumps there.
+    pub resume: u64,
 }
 
 /// Return pairs one activation of the trampoline may hold (16 bytes
@@ -456,15 +459,14 @@ impl Asm {
         match pairing {
             Pairing::Drop => {
                 // The pair on top is used up if it is this frame's: `ret`
-                // through it to the entry found, which keeps the
-                // processor's return stack in step with the pairs (a
-                // dropped pair would leave its `call` there and the
-                // returns above it mispredicted).
+                // through it, which keeps the processor's return stack in
+                // step with the pairs (a dropped pair would leave its
+                // `call` there and the returns above it mispredicted).
+                // The landing makes it the running frame and goes on
+                // at the entry in r10 if it is not its `next`.
                 let other = self.new_label();
                 self.jump_unless_pair_of_r8(other);
-                self.enter_r8_frame();
                 asm!(self.ops
-                    ; mov [rsp], r10
                     ; ret 8
                     ; =>other
                 );
@@ -476,14 +478,6 @@ impl Asm {
         match pairing {
             Pairing::Push(pair) => {
                 let landed = self.new_label();
-                if pair.unless_esi {
-                    asm!(self.ops
-                        ; test esi, esi
-                        ; jz >budget
-                        ; jmp r10
-                        ; budget:
-                    );
-                }
                 asm!(self.ops
                     ; lea r9, [rbp - 48 - 16 * PAIR_BUDGET]
                     ; cmp rsp, r9
@@ -495,7 +489,8 @@ impl Asm {
                     // A return or yield `ret`s here with this frame in r8
                     // and rax:rdx = (where it resumes, "resume frame"), as
                     // for the lookup, which the instrumentation check
-                    // replaces: the code is this, and has an entry there.
+                    // replaces: the code is this, and has an entry there
+                    // (`next`, or from `leave` the one in r10).
                     ; mov r9, QWORD s.counter_pair_returns as i64
                     ; add QWORD [r9], 1
                     ; mov r9, QWORD pair.instr_ok as i64
@@ -505,7 +500,12 @@ impl Asm {
                     ; =>landed
                 );
                 self.enter_r8_frame();
-                asm!(self.ops ; jmp =>pair.next);
+                asm!(self.ops
+                    ; mov r9, QWORD pair.resume as i64
+                    ; cmp rax, r9
+                    ; je =>pair.next
+                    ; jmp r10
+                );
             }
             _ => asm!(self.ops ; jmp r10),
         }
@@ -1787,16 +1787,11 @@ impl Asm {
             ; cmp rax, rdx
         );
         if send {
-            // esi = 1 for a coroutine, which gets no return pair: most
-            // awaits end with the coroutine's return, not a yield.
             asm!(self.ops
-                ; xor esi, esi
-                ; cmp rax, rdx
                 ; je >type_ok
                 ; mov rdx, QWORD n.coro_type as i64
                 ; cmp rax, rdx
                 ; jne =>slow
-                ; mov esi, 1
                 ; type_ok:
             );
         } else {

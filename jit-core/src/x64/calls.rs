@@ -80,8 +80,7 @@ impl Asm {
     /// above 1.  Then the callee's frame is pushed and initialized
     /// (`_PyFrame_PushUnchecked()`), takes the callable, self and the
     /// arguments, and becomes the thread's current frame (`_PUSH_FRAME`):
-    /// r8 = the frame, r9 = its first instruction, esi != 0 if its code is
-    /// a generator's or coroutine's (see `Pair`).  Release builds only.
+    /// r8 = the frame, r9 = its first instruction.  Release builds only.
     pub fn push_frame_stub(&mut self) {
         let k = self.c.calls.clone();
         let n = self.c.native.clone();
@@ -168,11 +167,6 @@ impl Asm {
             ; mov [r8 + n.frame_previous], r13
             ; mov [r12 + s.tstate_current_frame], r8
             ; sub DWORD [r12 + s.tstate_py_recursion_remaining], 1
-            // esi != 0: generator or coroutine code, whose RETURN_GENERATOR
-            // goes back through its helper, never a native return: no
-            // return pair (see `Pair`).
-            ; mov esi, DWORD [rdi + k.code_flags]
-            ; and esi, k.generator_flags
             ; ret
             ; fail:
             ; xor r8d, r8d
