@@ -4,11 +4,13 @@ Run with the JIT-enabled interpreter: build/python -m unittest discover tests
 """
 
 import gc
+import json
 import os
 import re
 import subprocess
 import sys
 import sysconfig
+import tempfile
 import textwrap
 import unittest
 
@@ -304,6 +306,46 @@ class MachineCodeTest(unittest.TestCase):
         on = trace({"PYTHON_JIT_THRESHOLD": "0"})
         self.assertIn("RETURN_VALUE", off)
         self.assertEqual(on, off)
+
+    def test_compile_cost_and_peak_rss_are_counted(self):
+        # compile_ns and code_instructions grow with each compile (the
+        # instructions of a function, cache entries left out), and
+        # PYTHON_JIT_STATS also writes the process's peak resident set,
+        # which Tools/jit-stats-summary reports (Tools/bench's warm-up and
+        # footprint table reads both).
+        code = """
+            import dis, json, sys
+            def f(n):
+                s = 0
+                for i in range(n):
+                    s += i * i
+                return s
+            before = sys._jit.stats()
+            assert sys._jit.compile(f) is None
+            after = sys._jit.stats()
+            n = len(list(dis.get_instructions(f)))
+            print(json.dumps([after["code_instructions"] - before["code_instructions"], n,
+                              after["compile_ns"] - before["compile_ns"]]))
+        """
+        tmp = tempfile.TemporaryDirectory()
+        self.addCleanup(tmp.cleanup)
+        stats = os.path.join(tmp.name, "stats.jsonl")
+        rc, out, err = run(code, env={"PYTHON_JIT_THRESHOLD": "1000000",
+                                      "PYTHON_JIT_STATS": stats})
+        self.assertEqual(rc, 0, err)
+        instrs, expected, ns = json.loads(out)
+        self.assertEqual(instrs, expected)
+        self.assertGreater(ns, 0)
+        with open(stats) as f:
+            row = json.loads(f.read())
+        self.assertGreaterEqual(row["code_instructions"], instrs)
+        self.assertGreater(row["max_rss_kib"], 1024)
+        tool = os.path.join(os.path.dirname(os.path.dirname(__file__)), "Tools", "jit-stats-summary")
+        p = subprocess.run([sys.executable, tool, stats], capture_output=True, text=True)
+        self.assertEqual(p.returncode, 0, p.stderr)
+        self.assertRegex(p.stdout, r"compiling: [0-9.]+ us and [0-9]+ bytes of machine code "
+                                   r"per instruction \(1 compiles, ")
+        self.assertRegex(p.stdout, r"largest peak resident set of a process: [0-9.]+ MiB")
 
     def test_perf_map_names_machine_code(self):
         # PYTHON_JIT_PERF_MAP=1: each compile appends its pieces of machine

@@ -52,6 +52,10 @@ typedef struct BjitCompiled {
    */
   const void *const *entries;
   size_t code_bytes;
+  /**
+   * Bytecode instructions compiled (inline cache entries not counted).
+   */
+  size_t instructions;
 } BjitCompiled;
 
 #ifdef __cplusplus

@@ -39,6 +39,8 @@ pub struct Compiled {
     /// Code unit -> expected stack pointer, as an offset from the frame.
     pub sp_offsets: Box<[i32]>,
     pub code_bytes: usize,
+    /// Bytecode instructions (inline cache entries not counted).
+    pub instructions: usize,
     /// The code this replaced, kept until the code object dies.
     pub retired: Option<Box<Compiled>>,
 }
@@ -1418,7 +1420,7 @@ pub fn compile(input: &Input, consts: &Consts, stubs: Stubs) -> Result<Compiled,
             sp_offsets[ins.start as usize] = consts.frame_localsplus + 8 * (input.nlocalsplus + d) as i32;
         }
     }
-    Ok(Compiled { block, entries, sp_offsets, code_bytes, retired: None })
+    Ok(Compiled { block, entries, sp_offsets, code_bytes, instructions: code.instrs.len(), retired: None })
 }
 
 #[cfg(test)]

@@ -171,6 +171,8 @@ pub struct BjitCompiled {
     /// Code unit -> machine address, NULL where there is no entry.
     pub entries: *const *const c_void,
     pub code_bytes: usize,
+    /// Bytecode instructions compiled (inline cache entries not counted).
+    pub instructions: usize,
 }
 
 /// Start-up: read the constant table and build the trampoline.
@@ -244,6 +246,7 @@ pub unsafe extern "C" fn _PyBJIT_rs_compile(info: *const BjitCodeInfo, out: *mut
         *out = BjitCompiled {
             entries: boxed.entries.as_ptr() as *const *const c_void,
             code_bytes: boxed.code_bytes,
+            instructions: boxed.instructions,
             handle: Box::into_raw(boxed) as *mut c_void,
         };
         Ok(())
@@ -331,7 +334,7 @@ mod tests {
             exceptiontable_len: 0,
             codestate: std::ptr::null_mut(),
         };
-        let mut out = BjitCompiled { handle: std::ptr::null_mut(), entries: std::ptr::null(), code_bytes: 0 };
+        let mut out = BjitCompiled { handle: std::ptr::null_mut(), entries: std::ptr::null(), code_bytes: 0, instructions: 0 };
         let r = unsafe { _PyBJIT_rs_compile(&info, &mut out) };
         assert_eq!(r, Refusal::NotInitialized as i32);
         assert!(out.handle.is_null());
