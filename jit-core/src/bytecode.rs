@@ -119,9 +119,34 @@ pub fn exception_table(table: &[u8]) -> Result<Vec<Handler>, Refusal> {
     Ok(out)
 }
 
+/// At most three successors, without a heap allocation (`verify()` asks
+/// for every instruction's).
+pub struct Successors {
+    items: [(i64, i64); 3],
+    len: usize,
+    pos: usize,
+}
+
+impl Successors {
+    fn of(list: &[(i64, i64)]) -> Successors {
+        let mut items = [(0, 0); 3];
+        items[..list.len()].copy_from_slice(list);
+        Successors { items, len: list.len(), pos: 0 }
+    }
+}
+
+impl Iterator for Successors {
+    type Item = (i64, i64);
+    fn next(&mut self) -> Option<(i64, i64)> {
+        let item = self.items[..self.len].get(self.pos).copied();
+        self.pos += 1;
+        item
+    }
+}
+
 /// Where control can go after `ins`, with the stack depth there.
 /// Instructions without a rule here that the metadata says jump are refused.
-pub fn successors(ins: &Instr, depth: u32) -> Result<Vec<(i64, i64)>, Refusal> {
+pub fn successors(ins: &Instr, depth: u32) -> Result<Successors, Refusal> {
     let d = i64::from(depth);
     let next = i64::from(ins.next);
     let arg = i64::from(ins.oparg);
@@ -130,21 +155,22 @@ pub fn successors(ins: &Instr, depth: u32) -> Result<Vec<(i64, i64)>, Refusal> {
     let popped = op::num_popped(ins.base, arg).ok_or(Refusal::BadBytecode)?;
     let pushed = op::num_pushed(ins.base, arg).ok_or(Refusal::BadBytecode)?;
     let fall = (next, d - popped + pushed);
+    let s = Successors::of;
     Ok(match ins.base {
-        op::RETURN_VALUE | op::RETURN_CONST | op::RAISE_VARARGS | op::RERAISE => vec![],
-        op::JUMP_FORWARD => vec![(next + arg, d)],
-        op::JUMP_BACKWARD | op::JUMP_BACKWARD_NO_INTERRUPT => vec![(next - arg, d)],
+        op::RETURN_VALUE | op::RETURN_CONST | op::RAISE_VARARGS | op::RERAISE => s(&[]),
+        op::JUMP_FORWARD => s(&[(next + arg, d)]),
+        op::JUMP_BACKWARD | op::JUMP_BACKWARD_NO_INTERRUPT => s(&[(next - arg, d)]),
         op::POP_JUMP_IF_FALSE | op::POP_JUMP_IF_TRUE | op::POP_JUMP_IF_NONE
-        | op::POP_JUMP_IF_NOT_NONE => vec![fall, (next + arg, d - 1)],
+        | op::POP_JUMP_IF_NOT_NONE => s(&[fall, (next + arg, d - 1)]),
         // Exhausted: pop the iterator and skip END_FOR and POP_TOP.  A
         // generator's return comes back at END_FOR with its value pushed.
-        op::FOR_ITER => vec![fall, (next + arg + 2, d - 1), (next + arg, d + 1)],
-        op::SEND => vec![fall, (next + arg, d)],
+        op::FOR_ITER => s(&[fall, (next + arg + 2, d - 1), (next + arg, d + 1)]),
+        op::SEND => s(&[fall, (next + arg, d)]),
         _ => {
             if op::FLAGS[ins.base as usize] & op::JUMPS != 0 {
                 return Err(Refusal::UnsupportedJump);
             }
-            vec![fall]
+            s(&[fall])
         }
     })
 }

@@ -1322,7 +1322,7 @@ pub fn compile(input: &Input, consts: &Consts, stubs: Stubs) -> Result<Compiled,
     }
     let mut entries = vec![0usize; n].into_boxed_slice();
     let mut sp_offsets = vec![-1i32; n].into_boxed_slice();
-    let mut asm = Asm::new(consts);
+    let mut asm = Asm::with_capacity(consts, code.instrs.len());
     let labels = (0..code.instrs.len()).map(|_| asm.new_label()).collect();
     let exit = asm.new_label();
     let dynamic = asm.new_label();

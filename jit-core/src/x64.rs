@@ -245,7 +245,18 @@ macro_rules! asm {
 
 impl Asm {
     pub fn new(c: &Consts) -> Asm {
-        Asm { ops: VecAssembler::new(0), c: c.clone(), countdowns: Vec::new(), deallocs: Vec::new(), colds: Vec::new(), helper_switch: None }
+        Asm::with_capacity(c, 0)
+    }
+
+    /// An assembler with room for the code of `instrs` bytecode
+    /// instructions, so that compiling does not keep growing its buffers
+    /// (about 150 bytes, four labels and six label references each).  The
+    /// few larger code objects grow them as needed: a compile's memory
+    /// stays within the allocator's reserve.
+    pub fn with_capacity(c: &Consts, instrs: usize) -> Asm {
+        let n = instrs.min(4096);
+        let ops = VecAssembler::new_with_capacity(0, 1024 + 192 * n, 64, 0, 16 + 4 * n, 16 + n, 16 + 6 * n);
+        Asm { ops, c: c.clone(), countdowns: Vec::new(), deallocs: Vec::new(), colds: Vec::new(), helper_switch: None }
     }
 
     pub fn offset(&self) -> usize {
@@ -813,15 +824,16 @@ impl Asm {
         let mask = 0xfff * unit;
         let unreachable = i32::from(self.c.backoff_unreachable);
         for c in std::mem::take(&mut self.countdowns) {
+            let advance = self.new_label();
             asm!(self.ops
                 ; =>c.entry
                 ; movzx eax, WORD [rcx + 2]
                 ; test eax, mask
-                ; jnz >advance
+                ; jnz =>advance
             );
             self.exit_with(c.start, c.disp, c.interpret_kind, c.exit);
             asm!(self.ops
-                ; advance:
+                ; =>advance
                 ; cmp eax, unreachable
                 ; je =>c.back
                 ; sub eax, unit
@@ -908,22 +920,26 @@ impl Asm {
         // Immortal objects keep 0xFFFFFFFF in the low half: +1 wraps to 0.
         // The usual registers with the field at offset 0 (every build but
         // Py_TRACE_REFS) get the short encoding: 9 bytes instead of 26.
+        // (Dynamic labels here and in count_down(): local labels cost the
+        // assembler hash-map work, and these run for nearly every
+        // instruction compiled.)
+        let done = self.new_label();
         if off == 0 && reg == RAX && scratch == RCX {
             asm!(self.ops
                 ; mov ecx, DWORD [rax]
                 ; add ecx, 1
-                ; je BYTE >done
+                ; je BYTE =>done
                 ; mov DWORD [rax], ecx
-                ; done:
+                ; =>done
             );
             return;
         }
         asm!(self.ops
             ; mov Rd(scratch), DWORD [Rq(reg) + off]
             ; add Rd(scratch), 1
-            ; je >done
+            ; je =>done
             ; mov DWORD [Rq(reg) + off], Rd(scratch)
-            ; done:
+            ; =>done
         );
     }
 
@@ -948,26 +964,27 @@ impl Asm {
     #[allow(clippy::useless_conversion)] // in dynasm's expansion of Rq()
     fn count_down(&mut self, reg: u8, then: CountDown) {
         let rc = self.c.ob_refcnt;
+        let (wide, kept) = (self.new_label(), self.new_label());
         if let (0, RAX, CountDown::ZeroTo(zero)) = (rc, reg, then) {
             // decref()'s hot case, with the short encodings (clobbers ecx).
             asm!(self.ops
                 ; mov ecx, DWORD [rax]
                 ; test ecx, ecx
-                ; js BYTE >kept
+                ; js BYTE =>kept
                 ; cmp DWORD [rax + 4], BYTE 0
-                ; jne BYTE >wide
+                ; jne BYTE =>wide
                 ; sub DWORD [rax], BYTE 1
                 ; jz =>zero
-                ; jmp BYTE >kept
-                ; wide:
+                ; jmp BYTE =>kept
+                ; =>wide
                 ; dec QWORD [rax]
                 ; jz =>zero
-                ; kept:
+                ; =>kept
             );
             return;
         }
         let high = rc + 4;
-        let end = self.new_label();
+        let end = kept;
         let alive = match then {
             CountDown::AliveTo(l) => l,
             _ => end,
@@ -976,13 +993,13 @@ impl Asm {
             ; cmp DWORD [Rq(reg) + rc], 0
             ; jl =>alive
             ; cmp DWORD [Rq(reg) + high], 0
-            ; jne >wide
+            ; jne =>wide
             ; sub DWORD [Rq(reg) + rc], 1
         );
         self.count_down_tail(then);
         asm!(self.ops
             ; jmp =>end
-            ; wide:
+            ; =>wide
             ; sub QWORD [Rq(reg) + rc], 1
         );
         self.count_down_tail(then);
