@@ -347,6 +347,21 @@ class MachineCodeTest(unittest.TestCase):
                                    r"per instruction \(1 compiles, ")
         self.assertRegex(p.stdout, r"largest peak resident set of a process: [0-9.]+ MiB")
 
+    def test_compile_cost_tool(self):
+        # Tools/jit-compile-cost compiles a module's functions and reports
+        # the cost per instruction from the same counters.
+        tool = os.path.join(os.path.dirname(os.path.dirname(__file__)), "Tools", "jit-compile-cost")
+        env = dict(os.environ, PYTHON_JIT_THRESHOLD="1000000")
+        env.pop("PYTHON_JIT", None)
+        p = subprocess.run([sys.executable, tool, "json.decoder"], capture_output=True,
+                           text=True, env=env)
+        self.assertEqual(p.returncode, 0, p.stderr)
+        m = re.fullmatch(r"(\d+) code objects \(0 refused\), ([\d,]+) instructions, [\d.]+ ms: "
+                         r"([\d.]+) us and (\d+) bytes per instruction\n", p.stdout)
+        self.assertTrue(m, p.stdout)
+        self.assertGreater(int(m.group(1)), 5)
+        self.assertGreater(int(m.group(4)), 20)
+
     def test_perf_map_names_machine_code(self):
         # PYTHON_JIT_PERF_MAP=1: each compile appends its pieces of machine
         # code to /tmp/perf-<pid>.map, named after their instructions, and
