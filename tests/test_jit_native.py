@@ -1927,6 +1927,51 @@ class NativeFastPathTest(unittest.TestCase):
             print("ok")
         ''')
 
+    def test_helper_started_frames_return_through_pairs(self):
+        # CALL_ALLOC_AND_ENTER_INIT, CALL_PY_GENERAL and
+        # CALL_BOUND_METHOD_EXACT_ARGS run their helpers, which push the
+        # callee's frame; the switch to it pushes a return pair, so that
+        # the return comes back through it (for __init__: through the
+        # shim, whose return `leave` runs).
+        self.check('''
+            def pairs():
+                return sys._jit.stats()["pair_returns"]
+            class P:
+                def __init__(self, x):
+                    self.x = x
+                def get(self, k):
+                    return self.x + k
+            def defaults(a, b=2):
+                return a * b
+            def make(n):
+                t = 0
+                for i in range(n):
+                    t += P(i).x
+                return t
+            def general(n):
+                t = 0
+                for i in range(n):
+                    t += defaults(i)
+                return t
+            def bound(n):
+                m = P(3).get
+                t = 0
+                for i in range(n):
+                    t += m(i)
+                return t
+            specialize_and_compile(make, "CALL_ALLOC_AND_ENTER_INIT", 5)
+            specialize_and_compile(general, "CALL_PY_GENERAL", 5)
+            specialize_and_compile(bound, "CALL_BOUND_METHOD_EXACT_ARGS", 5)
+            for f in (P.__init__, P.get, defaults):
+                assert sys._jit.compile(f) is None
+            for f, expected in ((make, sum(range(1000))), (general, 2 * sum(range(1000))),
+                                (bound, 3000 + sum(range(1000)))):
+                p0 = pairs()
+                assert f(1000) == expected, f
+                assert pairs() - p0 >= 990, (f, pairs() - p0)
+            print("ok")
+        ''')
+
     def test_return_pair_after_monitoring_starts(self):
         # The callee turns on LINE events for its caller's code only, while
         # the caller waits for a return through a pair: the callee's code

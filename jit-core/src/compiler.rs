@@ -1204,7 +1204,21 @@ impl Gen<'_> {
             self.asm.call_helper(depth, nl, this, ins.oparg, helper);
         }
         if ins.base == op::CALL {
-            self.asm.exit_or_switch_unless_next(self.exit);
+            // A specialization that calls Python code gets its own switch
+            // with a return pair; other calls share one.  (Only
+            // CALL_ALLOC_AND_ENTER_INIT goes to start_frame; the others
+            // end in _PUSH_FRAME, which resumes the new frame.)
+            let starts_frames = matches!(
+                ins.opcode,
+                op::CALL_ALLOC_AND_ENTER_INIT | op::CALL_BOUND_METHOD_EXACT_ARGS | op::CALL_PY_GENERAL | op::CALL_BOUND_METHOD_GENERAL
+            );
+            match self.pairing(ins) {
+                Pairing::Push(pair) if starts_frames => {
+                    let start = ins.opcode == op::CALL_ALLOC_AND_ENTER_INIT;
+                    self.asm.exit_or_switch_with_pair(self.exit, start, pair)
+                }
+                _ => self.asm.exit_or_switch_unless_next(self.exit),
+            }
         } else {
             self.asm.exit_unless_next(self.exit);
         }

@@ -668,9 +668,53 @@ impl Asm {
             self.exit_unless_next(exit);
             return;
         }
-        // The switch is the same for every call site of the code object:
-        // emitted once, out of line.
-        let shared = match self.helper_switch {
+        let shared = self.shared_helper_switch(exit);
+        asm!(self.ops
+            ; test dl, 7
+            ; jnz =>shared
+        );
+    }
+
+    /// As `exit_or_switch_unless_next()`, for a call site whose helper
+    /// nearly always pushes a Python frame (`CALL_ALLOC_AND_ENTER_INIT`,
+    /// `CALL_PY_GENERAL`, ...): its own out-of-line copy of the switch
+    /// pushes a return pair, so that the callee's return (or, after
+    /// `__init__`, the shim's) comes back through `ret`.  `start`: the
+    /// helper's result for the pushed frame is "start frame" (its
+    /// instruction does `goto start_frame`), else "resume frame" (it ends
+    /// in `_PUSH_FRAME`, which did the recursion check); the other kind
+    /// goes the shared way.
+    pub fn exit_or_switch_with_pair(&mut self, exit: DynamicLabel, start: bool, pair: Pair) {
+        if !self.c.switch.enabled {
+            self.exit_unless_next(exit);
+            return;
+        }
+        let shared = self.shared_helper_switch(exit);
+        let l = self.new_label();
+        asm!(self.ops
+            ; test dl, 7
+            ; jnz =>l
+        );
+        self.cold(move |a| {
+            let n = a.c.native.clone();
+            let kind = if start { n.result_start_frame } else { n.result_resume_frame };
+            let current = a.c.switch.tstate_current_frame;
+            asm!(a.ops
+                ; =>l
+                ; mov ecx, edx
+                ; and ecx, 7
+                ; cmp ecx, kind
+                ; jne =>shared
+                ; mov r8, [r12 + current]
+            );
+            a.switch_lookup(start, exit, exit, Pairing::Push(pair));
+        });
+    }
+
+    /// The switch after a CALL-family helper, the same for every call
+    /// site of the code object: emitted once, out of line.
+    fn shared_helper_switch(&mut self, exit: DynamicLabel) -> DynamicLabel {
+        match self.helper_switch {
             Some(l) => l,
             None => {
                 let l = self.new_label();
@@ -678,11 +722,7 @@ impl Asm {
                 self.cold(move |a| a.helper_switch(l, exit));
                 l
             }
-        };
-        asm!(self.ops
-            ; test dl, 7
-            ; jnz =>shared
-        );
+        }
     }
 
     /// At `l`: a helper's result other than "continue" in rax:rdx; switch
