@@ -695,20 +695,7 @@ impl Asm {
             ; test dl, 7
             ; jnz =>l
         );
-        self.cold(move |a| {
-            let n = a.c.native.clone();
-            let kind = if start { n.result_start_frame } else { n.result_resume_frame };
-            let current = a.c.switch.tstate_current_frame;
-            asm!(a.ops
-                ; =>l
-                ; mov ecx, edx
-                ; and ecx, 7
-                ; cmp ecx, kind
-                ; jne =>shared
-                ; mov r8, [r12 + current]
-            );
-            a.switch_lookup(start, exit, exit, Pairing::Push(pair));
-        });
+        self.cold(move |a| a.helper_switch(l, start, shared, exit, Pairing::Push(pair)));
     }
 
     /// The switch after a CALL-family helper, the same for every call
@@ -719,26 +706,29 @@ impl Asm {
             None => {
                 let l = self.new_label();
                 self.helper_switch = Some(l);
-                self.cold(move |a| a.helper_switch(l, exit));
+                self.cold(move |a| a.helper_switch(l, true, exit, exit, Pairing::Drop));
                 l
             }
         }
     }
 
-    /// At `l`: a helper's result other than "continue" in rax:rdx; switch
-    /// to the frame it started, or leave.
-    fn helper_switch(&mut self, l: DynamicLabel, exit: DynamicLabel) {
-        let start_frame = self.c.native.result_start_frame;
+    /// At `l`: a helper's result other than "continue" in rax:rdx.  A
+    /// result of the kind `start` says ("start frame", else "resume
+    /// frame") switches, with `pairing`, to the frame the helper pushed
+    /// (the thread's current one); any other goes to `otherwise`.
+    fn helper_switch(&mut self, l: DynamicLabel, start: bool, otherwise: DynamicLabel, exit: DynamicLabel, pairing: Pairing) {
+        let n = self.c.native.clone();
+        let kind = if start { n.result_start_frame } else { n.result_resume_frame };
         let current = self.c.switch.tstate_current_frame;
         asm!(self.ops
             ; =>l
             ; mov ecx, edx
             ; and ecx, 7
-            ; cmp ecx, start_frame
-            ; jne =>exit
+            ; cmp ecx, kind
+            ; jne =>otherwise
             ; mov r8, [r12 + current]
         );
-        self.switch_lookup(true, exit, exit, Pairing::Drop);
+        self.switch_lookup(start, exit, exit, pairing);
     }
 
     /// Jump to `l` if the byte at `addr` is zero (rax:rdx unchanged).
